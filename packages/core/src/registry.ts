@@ -1,0 +1,164 @@
+import 'reflect-metadata';
+import { normalizeBackoff, validateRetries, type BackoffOption, type BackoffPolicy } from './backoff.js';
+import { toMilliseconds, type DurationInput } from './duration.js';
+import { ValidationError } from './errors.js';
+import { describe, validateInteger, validateName } from './names.js';
+
+/** reflect-metadata key under which `@workflow()` stores its {@link WorkflowMeta} on the prototype and method. */
+export const WORKFLOW_METADATA = Symbol.for('steadfast:workflow');
+/** reflect-metadata key under which `@task()` stores its {@link TaskMeta}. */
+export const TASK_METADATA = Symbol.for('steadfast:task');
+const ENTRY = Symbol.for('steadfast:entry');
+
+/** Options of `@workflow()` and `defineWorkflow`. */
+export interface WorkflowOptions {
+  /** Registered name, stored with every execution. Default `Class.method` (decorators) or the given name. */
+  name?: string;
+  /** Queue it runs on unless `startWorkflow` names another. Default `'default'`. */
+  queue?: string;
+  /** Higher runs first among due work. Default 0. */
+  priority?: number;
+  /** Version label stored with each execution, for operators. Default none. */
+  version?: string;
+  /**
+   * How many times an execution may be recovered after its worker died mid-run before the workflow is
+   * failed instead (a workflow that crashes its worker must not loop). Default 10.
+   */
+  maxRecoveryAttempts?: number;
+}
+
+/** Options of `@task()` and `defineTask`. */
+export interface TaskOptions {
+  /** Registered name. Default `Class.method` (decorators) or the given name. */
+  name?: string;
+  /** Attempts after the first. Default 0. */
+  retries?: number;
+  /** Delay between attempts. Default exponential from 1s, factor 2, at most 5m, with jitter. */
+  backoff?: BackoffOption;
+  /** Limit on one attempt: the task's AbortSignal fires and the attempt fails with TimeoutError. Default none. */
+  timeout?: DurationInput;
+}
+
+export interface WorkflowMeta {
+  readonly kind: 'workflow';
+  readonly name: string;
+  readonly queue: string | undefined;
+  readonly priority: number;
+  readonly version: string | null;
+  readonly maxRecoveryAttempts: number;
+  readonly method: (...args: any[]) => unknown;
+}
+
+export interface TaskMeta {
+  readonly kind: 'task';
+  readonly name: string;
+  readonly retries: number;
+  readonly backoff: BackoffPolicy;
+  readonly timeoutMs: number | null;
+  readonly method: (...args: any[]) => unknown;
+}
+
+export type StepMeta = WorkflowMeta | TaskMeta;
+
+/** A registered workflow or task: its metadata and the `this` its method runs with. */
+export interface Registration {
+  readonly meta: StepMeta;
+  readonly target: unknown;
+}
+
+const WORKFLOW_KEYS = new Set(['name', 'queue', 'priority', 'version', 'maxRecoveryAttempts']);
+const TASK_KEYS = new Set(['name', 'retries', 'backoff', 'timeout']);
+
+function checkKeys(options: object, allowed: Set<string>, owner: string): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError(`invalid options for ${owner}: expected an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (allowed.has(key)) continue;
+    const later = key === 'schedule' || key === 'timeout' ? ' (not supported yet in this version)' : '';
+    throw new ValidationError(`unknown option ${JSON.stringify(key)} for ${owner}${later}; known options: ${[...allowed].join(', ')}`);
+  }
+}
+
+export function workflowMeta(name: string, method: (...args: any[]) => unknown, options: WorkflowOptions): WorkflowMeta {
+  const owner = `workflow ${name}`;
+  checkKeys(options, WORKFLOW_KEYS, owner);
+  validateName(name, 'workflow name');
+  return {
+    kind: 'workflow',
+    name,
+    queue: options.queue === undefined ? undefined : validateName(options.queue, `queue of ${owner}`),
+    priority: options.priority === undefined ? 0 : validateInteger(options.priority, `priority of ${owner}`, -1_000_000, 1_000_000),
+    version: options.version === undefined ? null : validateName(options.version, `version of ${owner}`),
+    maxRecoveryAttempts:
+      options.maxRecoveryAttempts === undefined
+        ? 10
+        : validateInteger(options.maxRecoveryAttempts, `maxRecoveryAttempts of ${owner}`, 0, 1_000_000),
+    method,
+  };
+}
+
+export function taskMeta(name: string, method: (...args: any[]) => unknown, options: TaskOptions): TaskMeta {
+  const owner = `task ${name}`;
+  checkKeys(options, TASK_KEYS, owner);
+  validateName(name, 'task name');
+  const timeoutMs = options.timeout === undefined ? null : toMilliseconds(options.timeout, `timeout of ${owner}`);
+  if (timeoutMs === 0) throw new ValidationError(`invalid timeout of ${owner}: it must be longer than 0`);
+  return {
+    kind: 'task',
+    name,
+    retries: validateRetries(options.retries, owner),
+    backoff: normalizeBackoff(options.backoff, owner),
+    timeoutMs,
+    method,
+  };
+}
+
+/** Marks `fn` as the entry point of a workflow or task, so `startWorkflow(fn)` and `register(fn)` find it. */
+export function markEntry<F extends Function>(fn: F, meta: StepMeta): F {
+  Object.defineProperty(fn, ENTRY, { value: meta });
+  Object.defineProperty(fn, 'name', { value: meta.name.split('.').pop() });
+  return fn;
+}
+
+/** The metadata of a decorated method or defined function, if `fn` is one. */
+export function entryMeta(fn: unknown): StepMeta | undefined {
+  return typeof fn === 'function' ? ((fn as unknown as Record<symbol, StepMeta | undefined>)[ENTRY]) : undefined;
+}
+
+/** Workflow and task names known to one runtime, each bound to the `this` it runs with. */
+export class Registry {
+  private readonly entries = new Map<string, Registration>();
+
+  add(meta: StepMeta, target: unknown): void {
+    const existing = this.entries.get(meta.name);
+    if (existing && (existing.meta.method !== meta.method || existing.target !== target)) {
+      throw new ValidationError(
+        `a ${existing.meta.kind} named ${JSON.stringify(meta.name)} is already registered; names must be unique (give one of them another name with the name option)`,
+      );
+    }
+    this.entries.set(meta.name, { meta, target });
+  }
+
+  get(name: string): Registration | undefined {
+    return this.entries.get(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Decorated methods on an instance's prototype chain. */
+  static decoratedMethods(instance: object): StepMeta[] {
+    const found = new Map<string, StepMeta>();
+    for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+      for (const key of Object.getOwnPropertyNames(proto)) {
+        if (found.has(key) || key === 'constructor') continue;
+        const meta: StepMeta | undefined =
+          Reflect.getMetadata(WORKFLOW_METADATA, proto, key) ?? Reflect.getMetadata(TASK_METADATA, proto, key);
+        if (meta) found.set(key, meta);
+      }
+    }
+    return [...found.values()];
+  }
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from './clock.js';
+import { STEADFAST_ERROR_CLASSES, ValidationError } from './errors.js';
+import { validateInteger, validateName } from './names.js';
+import { createSerializer, DEFAULT_MAX_PAYLOAD_BYTES, type ErrorClass, type Serializer } from './serialization.js';
+import type { StorageAdapter } from './storage/storage-adapter.js';
+
+/** Options of `new Runtime(...)`. */
+export interface RuntimeOptions {
+  /** Where workflows, steps and events are kept: a `SqliteAdapter` or a `PostgresAdapter`. Required. */
+  storage: StorageAdapter;
+  /** A pino logger. Default: pino at level `warn`, named `steadfast`. */
+  logger?: Logger;
+  /** Workflows and jobs this runtime executes at once. Default 10. */
+  concurrency?: number;
+  /** Queues this runtime claims from. Default `['default']`. */
+  queues?: string[];
+  /** How long a claim lasts without a heartbeat; a crashed worker's work is resumed after this. Default 15 000 ms. */
+  leaseMs?: number;
+  /** How often leases are renewed. Must be at most a third of `leaseMs`. Default 5 000 ms. */
+  heartbeatMs?: number;
+  /** Longest idle wait between looks for due work (the in-process timer usually wakes sooner). Default 1 000 ms. */
+  pollIntervalMs?: number;
+  /** Waits (sleeps, retry backoffs) up to this long stay in memory with the lease held; longer ones free the slot. Default 5 000 ms. */
+  inMemoryWaitMs?: number;
+  /** Largest serialized argument list or result. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Error classes revived by name when a checkpointed error is replayed (the built-in and Steadfast errors always are). */
+  errorClasses?: ErrorClass[];
+  /** Time source and timers. Default the system clock; tests pass a virtual clock. */
+  clock?: Clock;
+  /** Encodes arguments, results and errors. Default the built-in tagged-JSON serializer. */
+  serializer?: Serializer;
+  /** Names this worker in leases and logs. Default `<hostname>:<pid>:<random>`. */
+  workerId?: string;
+}
+
+export interface ResolvedOptions {
+  storage: StorageAdapter;
+  logger: Logger;
+  concurrency: number;
+  queues: string[];
+  leaseMs: number;
+  heartbeatMs: number;
+  pollIntervalMs: number;
+  inMemoryWaitMs: number;
+  clock: Clock;
+  serializer: Serializer;
+  workerId: string;
+}
+
+const KNOWN = new Set([
+  'storage', 'logger', 'concurrency', 'queues', 'leaseMs', 'heartbeatMs', 'pollIntervalMs',
+  'inMemoryWaitMs', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'workerId',
+]);
+
+export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new ValidationError('new Runtime(options): options must be an object with at least { storage }');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new ValidationError(`unknown Runtime option ${JSON.stringify(key)}; known options: ${[...KNOWN].join(', ')}`);
+  }
+  if (!options.storage || typeof options.storage.claim !== 'function') {
+    throw new ValidationError('new Runtime(options): options.storage must be a storage adapter such as new SqliteAdapter({ filename })');
+  }
+  const leaseMs = validateInteger(options.leaseMs ?? 15_000, 'leaseMs', 1_000, 3_600_000);
+  const heartbeatMs = validateInteger(options.heartbeatMs ?? Math.min(5_000, Math.floor(leaseMs / 3)), 'heartbeatMs', 100, 1_200_000);
+  if (heartbeatMs * 3 > leaseMs) {
+    throw new ValidationError(`invalid heartbeatMs: ${heartbeatMs} must be at most a third of leaseMs (${leaseMs}) so a lease survives a missed heartbeat`);
+  }
+  const queues = options.queues ?? ['default'];
+  if (!Array.isArray(queues) || queues.length === 0) throw new ValidationError('invalid queues: expected a non-empty array of queue names');
+  queues.forEach((queue, i) => validateName(queue, `queues[${i}]`));
+  const maxPayloadBytes = validateInteger(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes', 1, 1024 * 1024 * 1024);
+  const serializer = options.serializer ?? createSerializer({ maxPayloadBytes });
+  serializer.registerErrorClass(...STEADFAST_ERROR_CLASSES, ...(options.errorClasses ?? []));
+  return {
+    storage: options.storage,
+    logger: options.logger ?? pino({ name: 'steadfast', level: 'warn' }),
+    concurrency: validateInteger(options.concurrency ?? 10, 'concurrency', 1, 10_000),
+    queues,
+    leaseMs,
+    heartbeatMs,
+    pollIntervalMs: validateInteger(options.pollIntervalMs ?? 1_000, 'pollIntervalMs', 10, 3_600_000),
+    inMemoryWaitMs: validateInteger(options.inMemoryWaitMs ?? 5_000, 'inMemoryWaitMs', 0, 3_600_000),
+    clock: options.clock ?? systemClock,
+    serializer,
+    workerId: validateName(options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, 'workerId'),
+  };
+}

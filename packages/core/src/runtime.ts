@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import { bindOwner, type EntryOwner } from './decorators.js';
+import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from './duration.js';
+import { CancelledError, ValidationError, WorkflowConflictError, WorkflowNotFoundError } from './errors.js';
+import { validateInteger, validateName, describe } from './names.js';
+import { entryMeta, Registry, type StepMeta } from './registry.js';
+import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './runtime-options.js';
+import type { StorageAdapter } from './storage/storage-adapter.js';
+import { WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowKind, type WorkflowRecord } from './types.js';
+import { Worker } from './worker.js';
+import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
+
+/** Options of `startWorkflow`. */
+export interface StartWorkflowOptions {
+  /** Workflow id. Starting an id that exists returns the existing workflow's handle and runs nothing new. Default a random UUID. */
+  id?: string;
+  /** Do not start before this time. */
+  startAt?: TimeInput;
+  /** Do not start before this delay has passed. */
+  delay?: DurationInput;
+  /** Queue to run on. Default the workflow's `queue` option, else `'default'`. */
+  queue?: string;
+  /** Higher runs first. Default the workflow's `priority` option, else 0. */
+  priority?: number;
+}
+
+/** Options of `enqueue`. */
+export interface EnqueueOptions {
+  /** Job id; idempotent like a workflow id. Default a random UUID. */
+  id?: string;
+  /** Do not run before this time. */
+  runAt?: TimeInput;
+  /** Do not run before this delay has passed. */
+  delay?: DurationInput;
+  /** Queue to run on. Default `'default'`. */
+  queue?: string;
+  /** Higher runs first. Default 0. */
+  priority?: number;
+}
+
+export interface ShutdownOptions {
+  /** How long in-flight steps may take to finish before their leases are released anyway. Default 10 000 ms. */
+  timeout?: number;
+}
+
+type AnyFn = (...args: any[]) => Promise<any>;
+
+/**
+ * Registers workflows and tasks, stores and starts them, and (once started) executes them.
+ * A runtime that is never started is a client: it can start, enqueue, cancel and inspect workflows.
+ *
+ * @example
+ * ```ts
+ * const runtime = new Runtime({ storage: new SqliteAdapter({ filename: 'steadfast.db' }) });
+ * runtime.register(new Orders(payments));
+ * await runtime.start();
+ * const handle = await runtime.startWorkflow(orders.checkout, ['o-1', 4200], { id: 'checkout-o-1' });
+ * console.log(await handle.result());
+ * await runtime.shutdown();
+ * ```
+ */
+export class Runtime implements EntryOwner, HandleClient {
+  private readonly options: ResolvedOptions;
+  private readonly registry = new Registry();
+  private readonly settleWaiters = new Map<string, Set<() => void>>();
+  private ready: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private worker: Worker | undefined;
+
+  constructor(options: RuntimeOptions) {
+    this.options = resolveOptions(options);
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  get storage(): StorageAdapter {
+    return this.options.storage;
+  }
+
+  /** Registers class instances with `@workflow`/`@task` methods, or functions from `defineWorkflow`/`defineTask`. */
+  register(...items: object[]): this {
+    for (const item of items) {
+      const meta = entryMeta(item);
+      if (meta) {
+        this.registry.add(meta, undefined);
+      } else if (typeof item === 'object' && item !== null) {
+        const metas = Registry.decoratedMethods(item);
+        if (metas.length === 0) {
+          throw new ValidationError(`cannot register ${describe(item)}: it has no @workflow() or @task() methods`);
+        }
+        for (const m of metas) this.registry.add(m, item);
+      } else {
+        throw new ValidationError(`cannot register ${describe(item)}: expected an object with decorated methods, or a defineWorkflow/defineTask function`);
+      }
+      bindOwner(item, this);
+    }
+    this.worker?.wake();
+    return this;
+  }
+
+  /** Migrates the storage, then begins claiming and executing due work. Idempotent. */
+  start(): Promise<void> {
+    if (this.stopping) return Promise.reject(new ValidationError('this runtime was shut down; create a new one'));
+    return (this.starting ??= this.doStart());
+  }
+
+  private async doStart(): Promise<void> {
+    await this.ensureReady();
+    const { storage, logger } = this.options;
+    const known = new Set(this.registry.names());
+    const unknown = (await storage.unfinishedNames()).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      logger.warn(
+        { names: unknown },
+        `unfinished workflows exist whose names this runtime has not registered (${unknown.join(', ')}); they wait for a worker that registers them`,
+      );
+    }
+    this.worker = new Worker({
+      ...this.options,
+      registry: this.registry,
+      owner: this.options.workerId,
+      onSettled: (id) => this.notifySettled(id),
+    });
+    this.worker.start();
+    logger.info({ workerId: this.options.workerId, queues: this.options.queues }, 'runtime started');
+  }
+
+  /**
+   * Stops claiming, lets in-flight steps finish within `timeout` (their workflows suspend and are resumed at
+   * once by any worker), releases the leases of any still running, and closes the storage. Idempotent.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    return (this.stopping ??= this.doShutdown(validateInteger(options.timeout ?? 10_000, 'shutdown timeout', 0, 86_400_000)));
+  }
+
+  private async doShutdown(timeoutMs: number): Promise<void> {
+    await this.starting?.catch(() => {});
+    await this.worker?.stop(timeoutMs);
+    await this.options.storage.close();
+    for (const id of [...this.settleWaiters.keys()]) this.notifySettled(id);
+    this.options.logger.info('runtime shut down');
+  }
+
+  /**
+   * Starts a workflow (durably: it runs even if this process dies now). With an `id` that exists already,
+   * returns that workflow's handle and starts nothing.
+   */
+  async startWorkflow<F extends AnyFn>(fn: F, args: Parameters<F>, options: StartWorkflowOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
+    const meta = this.entry(fn, 'workflow', 'startWorkflow');
+    checkKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority'], 'startWorkflow');
+    return this.create(meta, 'workflow', args, options.id, options.startAt, options.delay, options.queue, options.priority, 'startAt');
+  }
+
+  /** Enqueues a task as a durable delayed job with its retry policy. Idempotent by `id` like `startWorkflow`. */
+  async enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options: EnqueueOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
+    const meta = this.entry(taskFn, 'task', 'enqueue');
+    checkKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority'], 'enqueue');
+    return this.create(meta, 'job', args, options.id, options.runAt, options.delay, options.queue, options.priority, 'runAt');
+  }
+
+  private entry(fn: unknown, kind: StepMeta['kind'], method: string): StepMeta {
+    const meta = entryMeta(fn);
+    if (!meta || meta.kind !== kind) {
+      const got = meta ? `the ${meta.kind} ${meta.name}` : describe(fn);
+      throw new ValidationError(`${method} expects a ${kind} (a @${kind}() method or a define${kind === 'task' ? 'Task' : 'Workflow'} function), got ${got}`);
+    }
+    return meta;
+  }
+
+  private async create(
+    meta: StepMeta,
+    kind: WorkflowKind,
+    args: unknown[],
+    id: string | undefined,
+    at: TimeInput | undefined,
+    delay: DurationInput | undefined,
+    queue: string | undefined,
+    priority: number | undefined,
+    atName: string,
+  ): Promise<WorkflowHandle<any>> {
+    // Everything is validated before anything is stored.
+    if (!Array.isArray(args)) throw new ValidationError(`arguments of ${meta.name} must be an array, got ${describe(args)}`);
+    const workflowId = id === undefined ? randomUUID() : validateName(id, 'workflow id');
+    if (at !== undefined && delay !== undefined) throw new ValidationError(`give either ${atName} or delay for ${meta.name}, not both`);
+    const now = this.clock.now();
+    const nextAt = at !== undefined ? toEpochMs(at, `${atName} of ${meta.name}`) : now + (delay === undefined ? 0 : toMilliseconds(delay, `delay of ${meta.name}`));
+    const wfQueue = validateName(queue ?? (meta.kind === 'workflow' ? meta.queue : undefined) ?? 'default', `queue of ${meta.name}`);
+    const wfPriority = validateInteger(priority ?? (meta.kind === 'workflow' ? meta.priority : 0), `priority of ${meta.name}`, -1_000_000, 1_000_000);
+    const encodedArgs = this.options.serializer.serialize(args, 'args');
+    await this.ensureReady();
+    const { created, record } = await this.options.storage.createWorkflow({
+      id: workflowId,
+      name: meta.name,
+      kind,
+      version: meta.kind === 'workflow' ? meta.version : null,
+      queue: wfQueue,
+      priority: wfPriority,
+      args: encodedArgs,
+      parentId: null,
+      nextAt,
+      now,
+    });
+    if (!created && record.name !== meta.name) throw new WorkflowConflictError(workflowId, record.name, meta.name);
+    if (created) {
+      this.logger.info({ workflowId, workflow: meta.name, kind, queue: wfQueue, startAt: new Date(nextAt).toISOString() }, 'enqueued');
+      this.worker?.wake(nextAt);
+    }
+    return new WorkflowHandle(workflowId, this);
+  }
+
+  /** A handle on an existing workflow; `WorkflowNotFoundError` if there is none. */
+  async getWorkflow<R = unknown>(id: string): Promise<WorkflowHandle<R>> {
+    await this.record(id);
+    return new WorkflowHandle<R>(id, this);
+  }
+
+  /** Workflows matching a filter, newest first. */
+  async listWorkflows(filter: ListWorkflowsFilter = {}): Promise<WorkflowInfo[]> {
+    checkKeys(filter, ['status', 'name', 'queue', 'limit'], 'listWorkflows');
+    for (const status of [filter.status ?? []].flat()) {
+      if (!WORKFLOW_STATUSES.includes(status)) throw new ValidationError(`invalid status ${describe(status)} in listWorkflows; expected one of ${WORKFLOW_STATUSES.join(', ')}`);
+    }
+    if (filter.limit !== undefined) validateInteger(filter.limit, 'limit of listWorkflows', 1, 10_000);
+    await this.ensureReady();
+    return (await this.options.storage.listWorkflows(filter)).map((record) => this.toInfo(record));
+  }
+
+  /** Cancels a workflow that has not finished. A running execution stops at its next step boundary. */
+  async cancel(id: string): Promise<void> {
+    await this.ensureReady();
+    const record = await this.options.storage.cancelWorkflow(id, this.clock.now());
+    if (!record) throw new WorkflowNotFoundError(id);
+    this.worker?.execution(id)?.abandon('the workflow was cancelled', new CancelledError(id));
+    this.notifySettled(id);
+  }
+
+  /** Resumes a failed workflow from its last checkpoint; the step that failed it runs again. */
+  async retry(id: string): Promise<void> {
+    await this.ensureReady();
+    const record = await this.options.storage.retryWorkflow(id, this.clock.now());
+    if (!record) throw new WorkflowNotFoundError(id);
+    if (record.status !== 'pending') {
+      throw new ValidationError(`workflow ${id} is ${record.status}; only a failed workflow can be retried`);
+    }
+    this.worker?.wake();
+  }
+
+  // ---- for handles and entry points --------------------------------------------------------------------
+
+  async runWorkflow(entry: Function, args: unknown[]): Promise<unknown> {
+    const handle = await this.startWorkflow(entry as AnyFn, args);
+    return handle.result();
+  }
+
+  async waitForResult(id: string): Promise<unknown> {
+    let pollMs = 20;
+    for (;;) {
+      const waiting = this.waitSettled(id, pollMs);
+      const record = await this.record(id);
+      if (record.status === 'completed') return this.options.serializer.deserialize(record.output!);
+      if (record.status === 'failed') throw this.options.serializer.deserializeError(record.error!);
+      if (record.status === 'cancelled') throw new CancelledError(id);
+      await waiting;
+      pollMs = Math.min(pollMs * 2, this.options.pollIntervalMs);
+    }
+  }
+
+  async workflowInfo(id: string): Promise<WorkflowInfo> {
+    return this.toInfo(await this.record(id));
+  }
+
+  async workflowHistory(id: string): Promise<WorkflowEvent[]> {
+    await this.record(id);
+    const events = await this.options.storage.history(id);
+    return events.map((e) => ({ type: e.type, step: e.seq ?? undefined, data: e.data ?? undefined, at: new Date(e.at) }));
+  }
+
+  private async record(id: string): Promise<WorkflowRecord> {
+    validateName(id, 'workflow id');
+    await this.ensureReady();
+    const record = await this.options.storage.getWorkflow(id);
+    if (!record) throw new WorkflowNotFoundError(id);
+    return record;
+  }
+
+  private toInfo(r: WorkflowRecord): WorkflowInfo {
+    const { serializer } = this.options;
+    const date = (ms: number | null) => (ms === null ? undefined : new Date(ms));
+    return {
+      id: r.id, name: r.name, kind: r.kind, version: r.version, queue: r.queue, priority: r.priority, status: r.status,
+      args: serializer.deserialize(r.args) as unknown[],
+      output: r.output === null ? undefined : serializer.deserialize(r.output),
+      error: r.error === null ? undefined : serializer.deserializeError(r.error),
+      parentId: r.parentId, attempts: r.attempts, recoveryAttempts: r.recoveryAttempts,
+      nextAt: date(r.nextAt), createdAt: new Date(r.createdAt), updatedAt: new Date(r.updatedAt),
+      startedAt: date(r.startedAt), finishedAt: date(r.finishedAt),
+    };
+  }
+
+  /** Connects and migrates once, on first use (so a client runtime needs no start()). */
+  private ensureReady(): Promise<void> {
+    if (this.stopping) return Promise.reject(new ValidationError('this runtime was shut down; create a new one'));
+    this.ready ??= this.options.storage.migrate().catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  /** Resolves when the workflow settles on this runtime's worker (or after `ms`, to poll storage). */
+  private waitSettled(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.settleWaiters.get(id);
+      if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        waiters!.delete(done);
+        if (waiters!.size === 0) this.settleWaiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  private notifySettled(id: string): void {
+    for (const done of [...(this.settleWaiters.get(id) ?? [])]) done();
+  }
+}
+
+function checkKeys(options: object, allowed: string[], where: string): void {
+  if (typeof options !== 'object' || options === null) throw new ValidationError(`options of ${where} must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new ValidationError(`unknown option ${JSON.stringify(key)} for ${where}; known options: ${allowed.join(', ')}`);
+  }
+}

@@ -1,0 +1,156 @@
+import type {
+  EventRecord,
+  ListWorkflowsFilter,
+  StepKind,
+  StepRecord,
+  WorkflowKind,
+  WorkflowRecord,
+} from '../types.js';
+
+/**
+ * The storage contract: the few primitives the runtime needs, implemented by each adapter and held to the
+ * conformance suite. Times are epoch milliseconds passed in by the runtime (its `clock`), so a test on a
+ * virtual clock and a production worker run the same code. Payloads (`args`, `output`, `error`) are opaque
+ * serialized strings: adapters store them, never parse them.
+ *
+ * Every method that writes on behalf of a running workflow takes its {@link Lease} and must refuse the
+ * write with `LeaseLostError` unless the row still has that `lease_owner` and `lease_epoch` and is running.
+ * Each such method writes its state change and its event in one transaction.
+ */
+export interface StorageAdapter {
+  /** Optional abilities, declared rather than sniffed. */
+  readonly capabilities: StorageCapabilities;
+
+  /** Creates or upgrades the schema. Safe to call from many processes at once. */
+  migrate(): Promise<void>;
+  /** Closes connections. Further calls fail. */
+  close(): Promise<void>;
+
+  /**
+   * Inserts a workflow, or returns the existing one with that id (`created: false`) without changing it.
+   * Writes a `created` event when it inserts.
+   */
+  createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult>;
+  getWorkflow(id: string): Promise<WorkflowRecord | undefined>;
+  listWorkflows(filter: ListWorkflowsFilter): Promise<WorkflowRecord[]>;
+  /** The event log of a workflow, oldest first. */
+  history(workflowId: string): Promise<EventRecord[]>;
+  /** Names of workflows that are not finished, for warning about ones no worker has registered. */
+  unfinishedNames(): Promise<string[]>;
+
+  /**
+   * Claims up to `limit` claimable workflows (pending or sleeping and due, or running with an expired lease),
+   * highest priority first, then earliest `next_at`. Each claimed row becomes `running` with a new lease:
+   * `lease_owner = owner`, `lease_epoch + 1`, `next_at = now + leaseMs`. A row claimed from an expired lease
+   * has `recovery_attempts + 1` and a `recovered` event; others a `claimed` event.
+   */
+  claim(request: ClaimRequest): Promise<ClaimedWorkflow[]>;
+  /** The earliest `next_at` among rows `claim` could take with the same filter, or null. */
+  nextDueAt(filter: ClaimFilter): Promise<number | null>;
+  /** What an execution needs to replay: the arguments, the checkpoints, and failed attempts since the last manual retry. */
+  loadExecution(lease: Lease): Promise<ExecutionState>;
+  /** Extends the leases still held to `now + leaseMs`; returns the ids of those no longer held. */
+  renewLeases(leases: Lease[], leaseMs: number, now: number): Promise<string[]>;
+
+  /** Writes a checkpoint (fenced) and a `step_completed` or `step_failed` event. */
+  recordStep(lease: Lease, step: NewStep, now: number): Promise<void>;
+  /** Records a failed attempt that will be retried at `retryAt` (fenced) as a `retry_scheduled` event. */
+  recordRetry(lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): Promise<void>;
+  /** Releases the lease and parks the workflow as `sleeping` until `wakeAt` (fenced). */
+  suspend(lease: Lease, wakeAt: number, now: number): Promise<void>;
+  /** Releases the lease of a running workflow so any worker may claim it at once (graceful shutdown). */
+  release(lease: Lease, now: number): Promise<void>;
+  /** Marks the workflow completed with its serialized result (fenced). */
+  complete(lease: Lease, output: string, now: number): Promise<void>;
+  /**
+   * Marks the workflow failed (fenced). `failedSeq` is the step whose error failed the workflow, if any:
+   * `retryWorkflow` discards that one checkpoint so the step runs again.
+   */
+  fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void>;
+
+  /** Cancels an unfinished workflow (and fences out a running execution). Returns the record after the call. */
+  cancelWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined>;
+  /**
+   * Makes a failed workflow pending again: discards the checkpoint of the step that failed it, keeps every
+   * other checkpoint, resets the recovery count. Returns the record after the call.
+   */
+  retryWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined>;
+}
+
+export interface StorageCapabilities {
+  /** The adapter can wake idle workers when work is created (e.g. PostgreSQL LISTEN/NOTIFY). */
+  readonly notify: boolean;
+}
+
+/** The proof that a worker holds a workflow: every fenced write names it. */
+export interface Lease {
+  readonly workflowId: string;
+  readonly owner: string;
+  readonly epoch: number;
+}
+
+export interface NewWorkflow {
+  id: string;
+  name: string;
+  kind: WorkflowKind;
+  version: string | null;
+  queue: string;
+  priority: number;
+  args: string;
+  parentId: string | null;
+  /** When it may start (epoch ms). */
+  nextAt: number;
+  now: number;
+}
+
+export interface CreateWorkflowResult {
+  created: boolean;
+  record: WorkflowRecord;
+}
+
+export interface ClaimFilter {
+  /** Queues this worker serves. */
+  queues: readonly string[];
+  /** Workflow and task names this worker can execute; others are left for workers that can. */
+  names: readonly string[];
+  now: number;
+}
+
+export interface ClaimRequest extends ClaimFilter {
+  owner: string;
+  limit: number;
+  leaseMs: number;
+}
+
+/** A claimed workflow: only small columns, the payloads come with `loadExecution`. */
+export interface ClaimedWorkflow {
+  id: string;
+  name: string;
+  kind: WorkflowKind;
+  epoch: number;
+  attempts: number;
+  recoveryAttempts: number;
+}
+
+export interface NewStep {
+  seq: number;
+  name: string;
+  kind: StepKind;
+  output: string | null;
+  error: string | null;
+  attempts: number;
+}
+
+/** Failed attempts of a step not yet checkpointed, and when the next one is due. */
+export interface RetryState {
+  /** Attempts made so far (all failed). */
+  attempt: number;
+  retryAt: number;
+}
+
+export interface ExecutionState {
+  args: string;
+  steps: StepRecord[];
+  /** Keyed by step position. */
+  retries: Map<number, RetryState>;
+}

@@ -1,0 +1,119 @@
+/**
+ * Glossary
+ *
+ * - **workflow**: a durable function (`@workflow()` or `defineWorkflow`). Its body is re-executed from the
+ *   top after a crash; every step it already completed returns its recorded result instead of running.
+ * - **task**: a function with a retry policy (`@task()` or `defineTask`). Called inside a workflow it is a
+ *   step; enqueued on its own it is a delayed job (a one-step workflow).
+ * - **step**: one call a workflow makes that has an effect or a non-deterministic value: a task, a sleep, a
+ *   `now()`, `random()` or `uuid()`. Steps are numbered by the order in which the workflow calls them
+ *   (their position, `seq`), assigned synchronously at call time so `Promise.all` replays identically.
+ * - **checkpoint**: the stored outcome of a step (its result or final error), written once, never updated.
+ * - **replay**: re-executing a workflow body where the recorded steps return their checkpoints.
+ * - **lease**: the right of one worker to execute a workflow until `next_at`; renewed by heartbeats. A worker
+ *   that dies stops renewing; once the lease expires another worker claims the workflow and replays it.
+ * - **fencing epoch** (`lease_epoch`): incremented on every claim; every write made for a workflow names the
+ *   epoch it was claimed under, and the storage refuses it if the epoch has moved on.
+ * - **queue**: a name that partitions work; a worker claims only from the queues it serves.
+ */
+
+/** Where a workflow is in its life. */
+export type WorkflowStatus = 'pending' | 'running' | 'sleeping' | 'completed' | 'failed' | 'cancelled';
+
+export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
+  'pending',
+  'running',
+  'sleeping',
+  'completed',
+  'failed',
+  'cancelled',
+];
+
+/** Statuses a workflow never leaves on its own. */
+export const FINISHED_STATUSES: readonly WorkflowStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** `workflow` for a workflow, `job` for a task enqueued on its own with `runtime.enqueue`. */
+export type WorkflowKind = 'workflow' | 'job';
+
+/** What a step was. */
+export type StepKind = 'task' | 'sleep' | 'now' | 'random' | 'uuid';
+
+/** The stored record of a workflow, with payloads still serialized. */
+export interface WorkflowRecord {
+  id: string;
+  name: string;
+  kind: WorkflowKind;
+  version: string | null;
+  queue: string;
+  /** Higher runs first. */
+  priority: number;
+  status: WorkflowStatus;
+  /** Serialized argument array. */
+  args: string;
+  /** Serialized result, once completed. */
+  output: string | null;
+  /** Serialized error, once failed (or cancelled with a reason). */
+  error: string | null;
+  parentId: string | null;
+  /** Epoch ms when the row becomes claimable; lease expiry while running; null once finished. */
+  nextAt: number | null;
+  leaseOwner: string | null;
+  leaseEpoch: number;
+  /** How many times an execution was started (claims). */
+  attempts: number;
+  /** How many times the workflow was claimed again after its lease expired. */
+  recoveryAttempts: number;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+/** A stored step checkpoint. Exactly one of `output` / `error` is set. */
+export interface StepRecord {
+  workflowId: string;
+  seq: number;
+  name: string;
+  kind: StepKind;
+  output: string | null;
+  error: string | null;
+  /** Attempts the step took (1 for a step that succeeded at once). */
+  attempts: number;
+  createdAt: number;
+}
+
+/** Types of entries in the event log. */
+export type EventType =
+  | 'created'
+  | 'claimed'
+  | 'recovered'
+  | 'step_completed'
+  | 'step_failed'
+  | 'retry_scheduled'
+  | 'sleeping'
+  | 'released'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'retried';
+
+/** One entry of a workflow's append-only event log. */
+export interface EventRecord {
+  id: number;
+  workflowId: string;
+  type: EventType;
+  /** The step position the event is about, if any. */
+  seq: number | null;
+  /** Event details (parsed JSON), e.g. `{ attempt, retryAt, error }`. */
+  data: Record<string, unknown> | null;
+  at: number;
+}
+
+/** Filter for `listWorkflows`. */
+export interface ListWorkflowsFilter {
+  status?: WorkflowStatus | WorkflowStatus[];
+  name?: string;
+  queue?: string;
+  /** Default 100, at most 10 000. */
+  limit?: number;
+}

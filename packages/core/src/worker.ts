@@ -1,0 +1,217 @@
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from './clock.js';
+import { MaxRecoveryAttemptsError } from './errors.js';
+import { WorkflowExecution, type ExecutionOutcome } from './execution.js';
+import type { Registry } from './registry.js';
+import type { Serializer } from './serialization.js';
+import type { ClaimedWorkflow, Lease, StorageAdapter } from './storage/storage-adapter.js';
+
+export interface WorkerConfig {
+  storage: StorageAdapter;
+  registry: Registry;
+  serializer: Serializer;
+  clock: Clock;
+  logger: Logger;
+  owner: string;
+  queues: readonly string[];
+  concurrency: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollIntervalMs: number;
+  inMemoryWaitMs: number;
+  /** Told when an execution on this worker ends, so handles waiting in this process resolve at once. */
+  onSettled(workflowId: string, outcome: ExecutionOutcome): void;
+}
+
+/**
+ * The claim loop of one runtime: claims due workflows up to `concurrency`, runs them, renews their leases,
+ * and sleeps until the earliest due time it knows (bounded by the poll interval) instead of polling tightly.
+ */
+export class Worker {
+  /** Executions on this worker; null while one is still loading (its slot is taken already). */
+  private readonly active = new Map<string, WorkflowExecution | null>();
+  private readonly idleWaiters = new Set<() => void>();
+  private wakeTimer: TimerHandle | undefined;
+  private wakeAt = Infinity;
+  private heartbeatTimer: TimerHandle | undefined;
+  private claiming = false;
+  private claimAgain = false;
+  private stopping = false;
+  private heartbeatStopped = false;
+
+  constructor(private readonly config: WorkerConfig) {}
+
+  start(): void {
+    this.scheduleHeartbeat();
+    this.wake();
+  }
+
+  /** Number of executions running on this worker. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** The execution of a workflow on this worker, if it runs here. */
+  execution(workflowId: string): WorkflowExecution | undefined {
+    return this.active.get(workflowId) ?? undefined;
+  }
+
+  /** Claims now (or at `at`, if that is sooner than the wake-up already planned). */
+  wake(at?: number): void {
+    if (this.stopping) return;
+    const now = this.config.clock.now();
+    if (at !== undefined && at > now) return this.planWake(at);
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    void this.claimLoop();
+  }
+
+  /**
+   * Graceful stop: no more claims; running executions stop at their next step boundary and suspend
+   * (so any worker resumes them at once); after `timeoutMs` the rest are abandoned and their leases released.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.wakeTimer?.cancel();
+    for (const execution of this.active.values()) execution?.yield();
+    const drained = await this.waitForIdle(timeoutMs);
+    if (!drained) {
+      const leftover = [...this.active.values()].filter((e) => e !== null);
+      this.config.logger.warn({ count: leftover.length }, 'shutdown deadline reached; releasing the leases of executions still running');
+      for (const execution of leftover) {
+        execution.abandon('shutdown deadline reached');
+        await this.config.storage.release(execution.lease, this.config.clock.now()).catch((error) => {
+          this.config.logger.warn({ err: error, workflowId: execution.workflowId }, 'could not release lease');
+        });
+      }
+    }
+    this.heartbeatStopped = true;
+    this.heartbeatTimer?.cancel();
+  }
+
+  /** Resolves true once no execution runs here, or false after `timeoutMs`. */
+  private waitForIdle(timeoutMs: number): Promise<boolean> {
+    if (this.active.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.add(done);
+    });
+  }
+
+  private async claimLoop(): Promise<void> {
+    this.claiming = true;
+    const config = this.config;
+    const { storage, clock, registry, logger } = config;
+    try {
+      do {
+        this.claimAgain = false;
+        const free = config.concurrency - this.active.size;
+        if (free <= 0 || this.stopping) break;
+        const names = registry.names();
+        const claimed = await storage.claim({
+          owner: config.owner,
+          queues: config.queues,
+          names,
+          limit: free,
+          leaseMs: config.leaseMs,
+          now: clock.now(),
+        });
+        for (const row of claimed) this.launch(row);
+        if (claimed.length === free) this.claimAgain = true; // there may be more due
+      } while (this.claimAgain && !this.stopping);
+      if (!this.stopping) {
+        const next = await storage.nextDueAt({ queues: config.queues, names: registry.names(), now: clock.now() });
+        this.planWake(Math.min(next ?? Infinity, clock.now() + config.pollIntervalMs));
+      }
+    } catch (error) {
+      logger.error({ err: error }, 'claiming failed; retrying after the poll interval');
+      this.planWake(clock.now() + config.pollIntervalMs, true);
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  /** Arms the wake-up timer for `at` unless one is already armed for earlier. */
+  private planWake(at: number, force = false): void {
+    if (this.stopping) return;
+    if (!force && this.wakeTimer && at >= this.wakeAt) return;
+    this.wakeTimer?.cancel();
+    this.wakeAt = at;
+    this.wakeTimer = this.config.clock.setTimer(() => {
+      this.wakeTimer = undefined;
+      this.wakeAt = Infinity;
+      this.wake();
+    }, Math.max(0, at - this.config.clock.now()));
+  }
+
+  private launch(row: ClaimedWorkflow): void {
+    const config = this.config;
+    const { registry, logger } = config;
+    const lease: Lease = { workflowId: row.id, owner: config.owner, epoch: row.epoch };
+    const log = logger.child({ workflowId: row.id, workflow: row.name });
+    const registration = registry.get(row.name)!;
+    const execute = async (): Promise<ExecutionOutcome> => {
+      const maxRecovery = registration.meta.kind === 'workflow' ? registration.meta.maxRecoveryAttempts : 10;
+      if (row.recoveryAttempts > maxRecovery) {
+        const error = config.serializer.serializeError(new MaxRecoveryAttemptsError(row.id, row.recoveryAttempts));
+        await config.storage.fail(lease, error, null, config.clock.now());
+        log.error({ recoveryAttempts: row.recoveryAttempts }, 'workflow failed: too many recoveries');
+        return 'failed';
+      }
+      if (row.recoveryAttempts > 0) log.warn({ recoveryAttempts: row.recoveryAttempts }, 'recovering workflow whose worker stopped mid-run');
+      log.debug({ epoch: row.epoch }, 'claimed');
+      const state = await config.storage.loadExecution(lease);
+      const execution = new WorkflowExecution(
+        { storage: config.storage, serializer: config.serializer, clock: config.clock, logger: log, inMemoryWaitMs: config.inMemoryWaitMs },
+        lease,
+        registration,
+        state,
+      );
+      this.active.set(row.id, execution);
+      return execution.run();
+    };
+    // Reserve the slot before the first await so a concurrent claim does not overfill.
+    this.active.set(row.id, null);
+    execute()
+      .catch((error): ExecutionOutcome => {
+        log.error({ err: error }, 'execution could not start; its lease will expire and it will be retried');
+        return 'abandoned';
+      })
+      .then((outcome) => {
+        this.active.delete(row.id);
+        config.onSettled(row.id, outcome);
+        if (this.active.size === 0) for (const done of [...this.idleWaiters]) done();
+        this.wake();
+      });
+  }
+
+  private scheduleHeartbeat(): void {
+    this.heartbeatTimer = this.config.clock.setTimer(() => void this.heartbeat(), this.config.heartbeatMs);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const { storage, clock, leaseMs, logger } = this.config;
+    const executions = [...this.active.values()].filter((e) => e !== null);
+    try {
+      if (executions.length > 0) {
+        const lost = new Set(await storage.renewLeases(executions.map((e) => e.lease), leaseMs, clock.now()));
+        for (const execution of executions) {
+          if (lost.has(execution.workflowId)) execution.abandon('the lease was lost (another worker took over, or it was cancelled)');
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'heartbeat failed; will try again');
+    } finally {
+      if (!this.heartbeatStopped) this.scheduleHeartbeat();
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { SqliteAdapter } from './sqlite-adapter.js';
+export type { SqliteAdapterOptions } from './sqlite-adapter.js';

@@ -1,0 +1,65 @@
+import type { SqliteDatabase } from './sqlite-database.js';
+
+/** Schema versions, applied in order, each once. Never edit a shipped one: add the next. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE {p}workflows (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     version TEXT,
+     queue TEXT NOT NULL,
+     priority INTEGER NOT NULL DEFAULT 0,
+     status TEXT NOT NULL,
+     args TEXT NOT NULL,
+     output TEXT,
+     error TEXT,
+     parent_id TEXT,
+     next_at INTEGER,
+     lease_owner TEXT,
+     lease_epoch INTEGER NOT NULL DEFAULT 0,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     recovery_attempts INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     started_at INTEGER,
+     finished_at INTEGER
+   );
+   CREATE INDEX {p}workflows_claim ON {p}workflows (queue, next_at);
+   CREATE INDEX {p}workflows_status ON {p}workflows (status, created_at);
+   CREATE TABLE {p}steps (
+     workflow_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     output TEXT,
+     error TEXT,
+     attempts INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (workflow_id, seq)
+   ) WITHOUT ROWID;
+   CREATE TABLE {p}events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     workflow_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     seq INTEGER,
+     data TEXT,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX {p}events_workflow ON {p}events (workflow_id, id);`,
+];
+
+/**
+ * Brings the schema up to date inside one IMMEDIATE transaction: a second process migrating at the same
+ * moment waits on the write lock, then finds the work done.
+ */
+export function migrate(database: SqliteDatabase, now: number): void {
+  const { db, prefix } = database;
+  database.write(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${prefix}migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+    const row = db.prepare(`SELECT MAX(version) AS version FROM ${prefix}migrations`).get() as { version: number | null };
+    for (let version = (row.version ?? 0) + 1; version <= MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version - 1]!.replaceAll('{p}', prefix));
+      db.prepare(`INSERT INTO ${prefix}migrations (version, applied_at) VALUES (?, ?)`).run(version, now);
+    }
+  });
+}

@@ -1,0 +1,38 @@
+import type { WorkflowRecord } from '@steadfast/core';
+import type { SqliteDatabase } from '../sqlite-database.js';
+import { getWorkflow } from './read-workflows.js';
+
+/** Cancels an unfinished workflow; the epoch moves on so a running execution's next write is refused. */
+export function cancelWorkflow(database: SqliteDatabase, id: string, now: number): WorkflowRecord | undefined {
+  return database.write(() => {
+    const result = database
+      .sql(
+        `UPDATE {p}workflows SET status = 'cancelled', next_at = NULL, lease_owner = NULL, lease_epoch = lease_epoch + 1,
+           finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'running', 'sleeping')`,
+      )
+      .run(now, now, id);
+    if (result.changes === 1) database.event(id, 'cancelled', null, null, now);
+    return getWorkflow(database, id);
+  });
+}
+
+/** Makes a failed workflow pending again, discarding only the checkpoint of the step that failed it. */
+export function retryWorkflow(database: SqliteDatabase, id: string, now: number): WorkflowRecord | undefined {
+  return database.write(() => {
+    const before = getWorkflow(database, id);
+    if (!before || before.status !== 'failed') return before;
+    const failed = database
+      .sql("SELECT seq FROM {p}events WHERE workflow_id = ? AND type = 'failed' ORDER BY id DESC LIMIT 1")
+      .get(id) as { seq: number | null } | undefined;
+    const discarded = failed?.seq ?? null;
+    if (discarded !== null) database.sql('DELETE FROM {p}steps WHERE workflow_id = ? AND seq = ?').run(id, discarded);
+    database
+      .sql(
+        `UPDATE {p}workflows SET status = 'pending', next_at = ?, error = NULL, finished_at = NULL, recovery_attempts = 0,
+           updated_at = ? WHERE id = ?`,
+      )
+      .run(now, now, id);
+    database.event(id, 'retried', discarded, JSON.stringify({ discardedStep: discarded }), now);
+    return getWorkflow(database, id);
+  });
+}

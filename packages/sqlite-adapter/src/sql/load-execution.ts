@@ -1,0 +1,44 @@
+import { WorkflowNotFoundError, type ExecutionState, type Lease, type RetryState, type StepKind, type StepRecord } from '@steadfast/core';
+import type { SqliteDatabase } from '../sqlite-database.js';
+
+interface StepRow {
+  workflow_id: string;
+  seq: number;
+  name: string;
+  kind: string;
+  output: string | null;
+  error: string | null;
+  attempts: number;
+  created_at: number;
+}
+
+/** Arguments, checkpoints, and the failed attempts recorded since the last manual retry. */
+export function loadExecution(database: SqliteDatabase, lease: Lease): ExecutionState {
+  const id = lease.workflowId;
+  const row = database.sql('SELECT args FROM {p}workflows WHERE id = ?').get(id) as { args: string } | undefined;
+  if (!row) throw new WorkflowNotFoundError(id);
+  const steps = (database.sql('SELECT * FROM {p}steps WHERE workflow_id = ? ORDER BY seq').all(id) as StepRow[]).map(
+    (s): StepRecord => ({
+      workflowId: s.workflow_id,
+      seq: s.seq,
+      name: s.name,
+      kind: s.kind as StepKind,
+      output: s.output,
+      error: s.error,
+      attempts: s.attempts,
+      createdAt: s.created_at,
+    }),
+  );
+  const retryRows = database
+    .sql(
+      `SELECT seq, data FROM {p}events WHERE workflow_id = ? AND type = 'retry_scheduled'
+         AND id > COALESCE((SELECT MAX(id) FROM {p}events WHERE workflow_id = ? AND type = 'retried'), 0) ORDER BY id`,
+    )
+    .all(id, id) as { seq: number; data: string }[];
+  const retries = new Map<number, RetryState>();
+  for (const r of retryRows) {
+    const { attempt, retryAt } = JSON.parse(r.data) as RetryState;
+    retries.set(r.seq, { attempt, retryAt });
+  }
+  return { args: row.args, steps, retries };
+}

@@ -1,0 +1,24 @@
+import type { Lease, NewStep, RetryState } from '@steadfast/core';
+import type { SqliteDatabase } from '../sqlite-database.js';
+
+/** Checkpoints a step under the lease, with its event: one transaction. */
+export function recordStep(database: SqliteDatabase, lease: Lease, step: NewStep, now: number): void {
+  database.write(() => {
+    database.fence(lease, now);
+    database
+      .sql('INSERT INTO {p}steps (workflow_id, seq, name, kind, output, error, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(lease.workflowId, step.seq, step.name, step.kind, step.output, step.error, step.attempts, now);
+    const type = step.error === null ? 'step_completed' : 'step_failed';
+    database.event(lease.workflowId, type, step.seq, JSON.stringify({ name: step.name, kind: step.kind, attempts: step.attempts }), now);
+  });
+}
+
+/** Records a failed attempt and when the next is due, so a restart neither resets the count nor loses the wait. */
+export function recordRetry(database: SqliteDatabase, lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): void {
+  database.write(() => {
+    database.fence(lease, now);
+    // The serialized error is JSON already: embed it as is rather than parse and re-encode it.
+    const data = `{"attempt":${retry.attempt},"retryAt":${retry.retryAt},"error":${retry.error}}`;
+    database.event(lease.workflowId, 'retry_scheduled', retry.seq, data, now);
+  });
+}

@@ -1,0 +1,50 @@
+import type { Lease } from '@steadfast/core';
+import { FENCE, type SqliteDatabase } from '../sqlite-database.js';
+
+/** Parks the workflow until `wakeAt` and releases its lease. */
+export function suspend(database: SqliteDatabase, lease: Lease, wakeAt: number, now: number): void {
+  database.write(() => {
+    database.fenced(`UPDATE {p}workflows SET status = 'sleeping', next_at = ?, lease_owner = NULL, updated_at = ? WHERE ${FENCE}`, lease, wakeAt, now);
+    database.event(lease.workflowId, 'sleeping', null, JSON.stringify({ wakeAt }), now);
+  });
+}
+
+/** Hands a running workflow back so any worker may claim it at once. */
+export function release(database: SqliteDatabase, lease: Lease, now: number): void {
+  database.write(() => {
+    database.fenced(`UPDATE {p}workflows SET status = 'pending', next_at = ?, lease_owner = NULL, updated_at = ? WHERE ${FENCE}`, lease, now, now);
+    database.event(lease.workflowId, 'released', null, null, now);
+  });
+}
+
+export function complete(database: SqliteDatabase, lease: Lease, output: string, now: number): void {
+  database.write(() => {
+    database.fenced(
+      `UPDATE {p}workflows SET status = 'completed', output = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ? WHERE ${FENCE}`,
+      lease, output, now, now,
+    );
+    database.event(lease.workflowId, 'completed', null, null, now);
+  });
+}
+
+export function fail(database: SqliteDatabase, lease: Lease, error: string, failedSeq: number | null, now: number): void {
+  database.write(() => {
+    database.fenced(
+      `UPDATE {p}workflows SET status = 'failed', error = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ? WHERE ${FENCE}`,
+      lease, error, now, now,
+    );
+    database.event(lease.workflowId, 'failed', failedSeq, `{"error":${error}}`, now);
+  });
+}
+
+/** Extends held leases; returns the ids whose lease is gone. */
+export function renewLeases(database: SqliteDatabase, leases: Lease[], leaseMs: number, now: number): string[] {
+  return database.write(() =>
+    leases
+      .filter((lease) => {
+        const result = database.sql(`UPDATE {p}workflows SET next_at = ?, updated_at = ? WHERE ${FENCE}`).run(now + leaseMs, now, lease.workflowId, lease.owner, lease.epoch);
+        return result.changes !== 1;
+      })
+      .map((lease) => lease.workflowId),
+  );
+}

@@ -1,0 +1,77 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { LeaseLostError, type Lease } from '@steadfast/core';
+
+/** Raw row of the workflows table. */
+export interface WorkflowRow {
+  id: string;
+  name: string;
+  kind: string;
+  version: string | null;
+  queue: string;
+  priority: number;
+  status: string;
+  args: string;
+  output: string | null;
+  error: string | null;
+  parent_id: string | null;
+  next_at: number | null;
+  lease_owner: string | null;
+  lease_epoch: number;
+  attempts: number;
+  recovery_attempts: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/**
+ * The adapter's connection: statements are prepared once per SQL text and reused, `{p}` in SQL is the
+ * validated table prefix, and writes run in IMMEDIATE transactions so concurrent processes queue on the
+ * write lock (with the busy timeout) instead of failing mid-transaction.
+ */
+export class SqliteDatabase {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(
+    readonly db: BetterSqlite3.Database,
+    readonly prefix: string,
+  ) {}
+
+  /** The prepared statement for `sql`, with `{p}` replaced by the table prefix. */
+  sql(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql.replaceAll('{p}', this.prefix));
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction. */
+  write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Appends to the event log. `data` must already be JSON text. */
+  event(workflowId: string, type: string, seq: number | null, data: string | null, at: number): void {
+    this.sql('INSERT INTO {p}events (workflow_id, type, seq, data, at) VALUES (?, ?, ?, ?, ?)').run(workflowId, type, seq, data, at);
+  }
+
+  /**
+   * Runs an UPDATE whose WHERE clause ends with the lease fence (`id = ? AND lease_owner = ? AND
+   * lease_epoch = ? AND status = 'running'`), binding the lease last; throws LeaseLostError if no row matched.
+   */
+  fenced(sql: string, lease: Lease, ...params: unknown[]): void {
+    const result = this.sql(sql).run(...params, lease.workflowId, lease.owner, lease.epoch);
+    if (result.changes !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
+  }
+
+  /** Asserts the lease is held, touching `updated_at`. */
+  fence(lease: Lease, now: number): void {
+    this.fenced(`UPDATE {p}workflows SET updated_at = ? WHERE ${FENCE}`, lease, now);
+  }
+}
+
+/** The WHERE clause of every write made for a running workflow. */
+export const FENCE = "id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'";

@@ -130,14 +130,19 @@ export function entryMeta(fn: unknown): StepMeta | undefined {
 export class Registry {
   private readonly entries = new Map<string, Registration>();
 
-  add(meta: StepMeta, target: unknown): void {
-    const existing = this.entries.get(meta.name);
-    if (existing && (existing.meta.method !== meta.method || existing.target !== target)) {
-      throw new ValidationError(
-        `a ${existing.meta.kind} named ${JSON.stringify(meta.name)} is already registered; names must be unique (give one of them another name with the name option)`,
-      );
+  /** Adds all or nothing: a name taken by another implementation refuses the whole call. */
+  add(registrations: Registration[]): void {
+    const seen = new Map(this.entries);
+    for (const { meta, target } of registrations) {
+      const existing = seen.get(meta.name);
+      if (existing && (existing.meta.method !== meta.method || existing.target !== target)) {
+        throw new ValidationError(
+          `a ${existing.meta.kind} named ${JSON.stringify(meta.name)} is already registered; names must be unique (give one of them another name with the name option)`,
+        );
+      }
+      seen.set(meta.name, { meta, target });
     }
-    this.entries.set(meta.name, { meta, target });
+    for (const registration of registrations) this.entries.set(registration.meta.name, registration);
   }
 
   get(name: string): Registration | undefined {

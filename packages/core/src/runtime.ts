@@ -5,7 +5,7 @@ import { bindOwner, type EntryOwner } from './decorators.js';
 import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from './duration.js';
 import { CancelledError, ValidationError, WorkflowConflictError, WorkflowNotFoundError } from './errors.js';
 import { validateInteger, validateName, describe } from './names.js';
-import { entryMeta, Registry, type StepMeta } from './registry.js';
+import { entryMeta, Registry, type Registration, type StepMeta } from './registry.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './runtime-options.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
 import { WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowKind, type WorkflowRecord } from './types.js';
@@ -88,21 +88,23 @@ export class Runtime implements EntryOwner, HandleClient {
 
   /** Registers class instances with `@workflow`/`@task` methods, or functions from `defineWorkflow`/`defineTask`. */
   register(...items: object[]): this {
+    const registrations: Registration[] = [];
     for (const item of items) {
       const meta = entryMeta(item);
       if (meta) {
-        this.registry.add(meta, undefined);
+        registrations.push({ meta, target: undefined });
       } else if (typeof item === 'object' && item !== null) {
         const metas = Registry.decoratedMethods(item);
         if (metas.length === 0) {
           throw new ValidationError(`cannot register ${describe(item)}: it has no @workflow() or @task() methods`);
         }
-        for (const m of metas) this.registry.add(m, item);
+        for (const m of metas) registrations.push({ meta: m, target: item });
       } else {
         throw new ValidationError(`cannot register ${describe(item)}: expected an object with decorated methods, or a defineWorkflow/defineTask function`);
       }
-      bindOwner(item, this);
     }
+    this.registry.add(registrations);
+    for (const item of items) bindOwner(item, this);
     this.worker?.wake();
     return this;
   }
@@ -281,7 +283,14 @@ export class Runtime implements EntryOwner, HandleClient {
   async workflowHistory(id: string): Promise<WorkflowEvent[]> {
     await this.record(id);
     const events = await this.options.storage.history(id);
-    return events.map((e) => ({ type: e.type, step: e.seq ?? undefined, data: e.data ?? undefined, at: new Date(e.at) }));
+    return events.map((e) => ({ type: e.type, step: e.seq ?? undefined, data: this.decodeEventData(e.data), at: new Date(e.at) }));
+  }
+
+  /** Event data is plain JSON, except an embedded serialized `error`, which comes back as an Error. */
+  private decodeEventData(data: Record<string, unknown> | null): Record<string, unknown> | undefined {
+    if (data === null) return undefined;
+    if (data.error === undefined) return data;
+    return { ...data, error: this.options.serializer.deserializeError(JSON.stringify(data.error)) };
   }
 
   private async record(id: string): Promise<WorkflowRecord> {

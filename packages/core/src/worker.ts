@@ -42,7 +42,6 @@ export class Worker {
   constructor(private readonly config: WorkerConfig) {}
 
   start(): void {
-    this.scheduleHeartbeat();
     this.wake();
   }
 
@@ -181,6 +180,7 @@ export class Worker {
     };
     // Reserve the slot before the first await so a concurrent claim does not overfill.
     this.active.set(row.id, null);
+    if (!this.heartbeatTimer) this.scheduleHeartbeat();
     execute()
       .catch((error): ExecutionOutcome => {
         log.error({ err: error }, 'execution could not start; its lease will expire and it will be retried');
@@ -194,6 +194,7 @@ export class Worker {
       });
   }
 
+  /** Heartbeats run only while something executes here: an idle worker sets no timers but its wake-up. */
   private scheduleHeartbeat(): void {
     this.heartbeatTimer = this.config.clock.setTimer(() => void this.heartbeat(), this.config.heartbeatMs);
   }
@@ -211,7 +212,8 @@ export class Worker {
     } catch (error) {
       logger.warn({ err: error }, 'heartbeat failed; will try again');
     } finally {
-      if (!this.heartbeatStopped) this.scheduleHeartbeat();
+      this.heartbeatTimer = undefined;
+      if (!this.heartbeatStopped && this.active.size > 0) this.scheduleHeartbeat();
     }
   }
 }

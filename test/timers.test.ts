@@ -45,7 +45,7 @@ describe('durable timers on a virtual clock', () => {
     expect(await handle.result()).toBe('reminded ada');
     expect(sent).toEqual([started + 7 * 86_400_000]);
     const types = (await handle.history()).map((e) => e.type);
-    expect(types).toEqual(['created', 'claimed', 'step_completed', 'sleeping', 'claimed', 'step_completed', 'completed']);
+    expect(types).toEqual(['created', 'claimed', 'step_completed', 'sleeping', 'woke', 'step_completed', 'completed']);
   });
 
   it('runAt waits until a zoned wall-clock time and returns at once for a past time', async () => {

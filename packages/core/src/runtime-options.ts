@@ -19,7 +19,7 @@ export interface RuntimeOptions {
   queues?: string[];
   /** How long a claim lasts without a heartbeat; a crashed worker's work is resumed after this. Default 15 000 ms. */
   leaseMs?: number;
-  /** How often leases are renewed. Must be at most a third of `leaseMs`. Default 5 000 ms. */
+  /** How often leases are renewed. Must be at most a third of `leaseMs`. Default 5 000 ms, or a third of `leaseMs` if that is less. */
   heartbeatMs?: number;
   /** Longest idle wait between looks for due work (the in-process timer usually wakes sooner). Default 1 000 ms. */
   pollIntervalMs?: number;

@@ -86,6 +86,7 @@ export interface StepRecord {
 export type EventType =
   | 'created'
   | 'claimed'
+  | 'woke'
   | 'recovered'
   | 'step_completed'
   | 'step_failed'

@@ -42,7 +42,7 @@ export interface StorageAdapter {
    * Claims up to `limit` claimable workflows (pending or sleeping and due, or running with an expired lease),
    * highest priority first, then earliest `next_at`. Each claimed row becomes `running` with a new lease:
    * `lease_owner = owner`, `lease_epoch + 1`, `next_at = now + leaseMs`. A row claimed from an expired lease
-   * has `recovery_attempts + 1` and a `recovered` event; others a `claimed` event.
+   * has `recovery_attempts + 1` and a `recovered` event; a sleeping row a `woke` event; others a `claimed` event.
    */
   claim(request: ClaimRequest): Promise<ClaimedWorkflow[]>;
   /** The earliest `next_at` among rows `claim` could take with the same filter, or null. */

@@ -30,7 +30,9 @@ export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedW
            WHERE id = ? RETURNING id, name, kind, lease_epoch, attempts, recovery_attempts`,
         )
         .get(owner, now + leaseMs, recovered ? 1 : 0, now, now, id) as ClaimRow;
-      database.event(id, recovered ? 'recovered' : 'claimed', null, JSON.stringify({ owner, epoch: row.lease_epoch }), now);
+      // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
+      const type = recovered ? 'recovered' : status === 'sleeping' ? 'woke' : 'claimed';
+      database.event(id, type, null, JSON.stringify({ owner, epoch: row.lease_epoch }), now);
       return {
         id: row.id,
         name: row.name,

@@ -237,3 +237,29 @@ describe('cancellation', () => {
     expect((await handle.history()).map((e) => e.type)).not.toContain('step_completed');
   });
 });
+
+describe('a stalled worker', () => {
+  it('that claims its own workflow back after its event loop stalled past the lease runs it once more, not in a loop', async () => {
+    let runs = 0;
+    const busy = defineTask('busy', async () => {
+      runs++;
+      if (runs === 1) {
+        const end = Date.now() + 1_500; // blocks the event loop past the lease: no heartbeat can run
+        while (Date.now() < end);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 1_200));
+      }
+      return runs;
+    });
+    const wf = defineWorkflow('stalls', async () => busy());
+    const r = runtime({ leaseMs: 1_000, heartbeatMs: 300, pollIntervalMs: 100 }).register(wf, busy);
+    await r.start();
+    const handle = await r.startWorkflow(wf, []);
+    expect(await handle.result()).toBe(2);
+    expect(runs).toBe(2);
+    const info = await handle.info();
+    expect(info.recoveryAttempts).toBe(1);
+    expect((await handle.history()).map((e) => e.type)).toEqual(['created', 'claimed', 'recovered', 'step_completed', 'completed']);
+  });
+});

@@ -6,6 +6,10 @@ import type { Registry } from './registry.js';
 import type { Serializer } from './serialization.js';
 import type { ClaimedWorkflow, Lease, StorageAdapter } from './storage/storage-adapter.js';
 
+interface Slot {
+  execution?: WorkflowExecution;
+}
+
 export interface WorkerConfig {
   storage: StorageAdapter;
   registry: Registry;
@@ -28,8 +32,8 @@ export interface WorkerConfig {
  * and sleeps until the earliest due time it knows (bounded by the poll interval) instead of polling tightly.
  */
 export class Worker {
-  /** Executions on this worker; null while one is still loading (its slot is taken already). */
-  private readonly active = new Map<string, WorkflowExecution | null>();
+  /** Executions on this worker, by workflow id; a slot is taken before its execution has loaded. */
+  private readonly active = new Map<string, Slot>();
   private readonly idleWaiters = new Set<() => void>();
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
@@ -52,7 +56,11 @@ export class Worker {
 
   /** The execution of a workflow on this worker, if it runs here. */
   execution(workflowId: string): WorkflowExecution | undefined {
-    return this.active.get(workflowId) ?? undefined;
+    return this.active.get(workflowId)?.execution;
+  }
+
+  private executions(): WorkflowExecution[] {
+    return [...this.active.values()].flatMap((slot) => (slot.execution ? [slot.execution] : []));
   }
 
   /** Claims now (or at `at`, if that is sooner than the wake-up already planned). */
@@ -74,10 +82,10 @@ export class Worker {
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.wakeTimer?.cancel();
-    for (const execution of this.active.values()) execution?.yield();
+    for (const execution of this.executions()) execution.yield();
     const drained = await this.waitForIdle(timeoutMs);
     if (!drained) {
-      const leftover = [...this.active.values()].filter((e) => e !== null);
+      const leftover = this.executions();
       this.config.logger.warn({ count: leftover.length }, 'shutdown deadline reached; releasing the leases of executions still running');
       for (const execution of leftover) {
         execution.abandon('shutdown deadline reached');
@@ -114,7 +122,8 @@ export class Worker {
       do {
         this.claimAgain = false;
         const free = config.concurrency - this.active.size;
-        if (free <= 0 || this.stopping) break;
+        // Saturated: the next execution to end calls wake(); polling now would only spin.
+        if (free <= 0 || this.stopping) return;
         const names = registry.names();
         const claimed = await storage.claim({
           owner: config.owner,
@@ -175,11 +184,15 @@ export class Worker {
         registration,
         state,
       );
-      this.active.set(row.id, execution);
+      slot.execution = execution;
       return execution.run();
     };
-    // Reserve the slot before the first await so a concurrent claim does not overfill.
-    this.active.set(row.id, null);
+    // A worker whose event loop stalled past its lease can claim its own workflow back: the old execution
+    // is fenced out already, so give it up here rather than let two run side by side.
+    this.active.get(row.id)?.execution?.abandon('this worker claimed the workflow again after its lease expired');
+    // Take the slot before the first await so a concurrent claim does not overfill.
+    const slot: Slot = {};
+    this.active.set(row.id, slot);
     if (!this.heartbeatTimer) this.scheduleHeartbeat();
     execute()
       .catch((error): ExecutionOutcome => {
@@ -187,7 +200,7 @@ export class Worker {
         return 'abandoned';
       })
       .then((outcome) => {
-        this.active.delete(row.id);
+        if (this.active.get(row.id) === slot) this.active.delete(row.id);
         config.onSettled(row.id, outcome);
         if (this.active.size === 0) for (const done of [...this.idleWaiters]) done();
         this.wake();
@@ -201,7 +214,7 @@ export class Worker {
 
   private async heartbeat(): Promise<void> {
     const { storage, clock, leaseMs, logger } = this.config;
-    const executions = [...this.active.values()].filter((e) => e !== null);
+    const executions = this.executions();
     try {
       if (executions.length > 0) {
         const lost = new Set(await storage.renewLeases(executions.map((e) => e.lease), leaseMs, clock.now()));

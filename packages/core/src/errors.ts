@@ -160,6 +160,17 @@ export class LeaseLostError extends SteadfastError {
   }
 }
 
+/**
+ * The storage could not be reached (connection refused or lost, server restarting, lock wait timed out).
+ * Adapters wrap such failures in this error; the runtime retries them with capped backoff instead of
+ * failing anything or consuming a task attempt.
+ */
+export class StorageUnavailableError extends SteadfastError {
+  constructor(message: string, options?: SteadfastErrorOptions) {
+    super('STORAGE_UNAVAILABLE', message, options);
+  }
+}
+
 /** A workflow was failed because its executions kept dying (e.g. crashing the worker) past `maxRecoveryAttempts`. */
 export class MaxRecoveryAttemptsError extends SteadfastError {
   constructor(workflowId: string, attempts: number) {
@@ -174,5 +185,5 @@ export class MaxRecoveryAttemptsError extends SteadfastError {
 export const STEADFAST_ERROR_CLASSES = [
   SteadfastError, ValidationError, SerializationError, PayloadTooLargeError, NonRetryableError, RetryableError,
   TimeoutError, CancelledError, NonDeterminismError, WorkflowNotFoundError, WorkflowConflictError,
-  UnknownWorkflowError, LeaseLostError, MaxRecoveryAttemptsError,
+  UnknownWorkflowError, LeaseLostError, MaxRecoveryAttemptsError, StorageUnavailableError,
 ];

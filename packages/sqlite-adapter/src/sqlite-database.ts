@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { LeaseLostError, type Lease } from '@steadfast/core';
+import { LeaseLostError, StorageUnavailableError, type Lease } from '@steadfast/core';
 
 /** Raw row of the workflows table. */
 export interface WorkflowRow {
@@ -50,7 +50,11 @@ export class SqliteDatabase {
 
   /** Runs `fn` in a BEGIN IMMEDIATE transaction. */
   write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw asUnavailable(error);
+    }
   }
 
   /** Appends to the event log. `data` must already be JSON text. */
@@ -75,3 +79,12 @@ export class SqliteDatabase {
 
 /** The WHERE clause of every write made for a running workflow. */
 export const FENCE = "id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'";
+
+/** Another process holding the write lock past the busy timeout is a passing condition, not a bug. */
+export function asUnavailable(error: unknown): unknown {
+  const code = (error as { code?: unknown })?.code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT') {
+    return new StorageUnavailableError(`SQLite database is locked by another process past the busy timeout: ${(error as Error).message}`, { cause: error });
+  }
+  return error;
+}

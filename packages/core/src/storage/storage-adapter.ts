@@ -9,17 +9,35 @@ import type {
 
 /**
  * The storage contract: the few primitives the runtime needs, implemented by each adapter and held to the
- * conformance suite. Times are epoch milliseconds passed in by the runtime (its `clock`), so a test on a
- * virtual clock and a production worker run the same code. Payloads (`args`, `output`, `error`) are opaque
- * serialized strings: adapters store them, never parse them.
+ * conformance suite (`@steadfast/core/conformance`).
+ *
+ * Time: epoch milliseconds. `now` is passed in by the runtime (its `clock`) and is what due times (start,
+ * wake, retry) are compared with, so a test on a virtual clock and a production worker run the same code.
+ * Lease expiry is the exception: an adapter shared by several machines computes and judges it with the
+ * database's own clock (PostgreSQL), so a worker with a skewed clock cannot steal a live lease; an embedded
+ * adapter (SQLite, one machine) may use `now`.
+ *
+ * Payloads (`args`, `output`, `error`) are opaque serialized strings: adapters store them, never parse them.
  *
  * Every method that writes on behalf of a running workflow takes its {@link Lease} and must refuse the
  * write with `LeaseLostError` unless the row still has that `lease_owner` and `lease_epoch` and is running.
- * Each such method writes its state change and its event in one transaction.
+ * Each such method writes its state change and its event in one transaction, and is safe to repeat after
+ * a lost connection (a checkpoint already written by the same lease is not an error).
+ *
+ * Failures to reach the storage (connection refused or lost, server restarting) must be thrown as
+ * `StorageUnavailableError`: the runtime retries those with backoff; any other error is treated as a bug.
  */
 export interface StorageAdapter {
   /** Optional abilities, declared rather than sniffed. */
   readonly capabilities: StorageCapabilities;
+
+  /**
+   * With `capabilities.notify`: calls `onDue` (from any process sharing the storage) when work becomes due
+   * soon: a workflow was created, released, retried or parked with an early wake time. The argument is the
+   * due time (epoch ms). Resolves once listening; the returned function stops it. The adapter keeps the
+   * subscription alive across connection loss on its own.
+   */
+  subscribe?(onDue: (dueAt: number) => void): Promise<() => Promise<void>>;
 
   /** Creates or upgrades the schema. Safe to call from many processes at once. */
   migrate(): Promise<void>;

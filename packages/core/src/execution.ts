@@ -4,6 +4,7 @@ import { delay, type Clock } from './clock.js';
 import { LeaseLostError, NonDeterminismError, SerializationError } from './errors.js';
 import type { Registration, TaskMeta } from './registry.js';
 import { runInWorkflow } from './scope.js';
+import { retryWhileUnavailable } from './storage/storage-retry.js';
 import type { Serializer } from './serialization.js';
 import type { ExecutionState, Lease, RetryState, StorageAdapter } from './storage/storage-adapter.js';
 import { invokeAttempt, isRetryable, retryDelay } from './task-invocation.js';
@@ -326,12 +327,18 @@ export class WorkflowExecution {
     }
   }
 
-  /** A storage write made for this workflow; a refused or failed write gives the execution up. */
+  /**
+   * A storage write made for this workflow. While the storage is unavailable it is retried (the task is not
+   * run again and no attempt is consumed); a refused write (lease lost) or any other failure gives the
+   * execution up.
+   */
   private async write(op: () => Promise<void>): Promise<void> {
     if (this.halt === 'abandon') throw HALT;
     try {
-      await op();
+      const { clock, logger } = this.deps;
+      await retryWhileUnavailable(op, { clock, logger, what: 'a checkpoint write', signal: this.abortController.signal });
     } catch (error) {
+      if (this.abortController.signal.aborted) throw HALT; // given up meanwhile (cancelled, lease lost, shutdown)
       this.abandon(error instanceof LeaseLostError ? 'the lease was lost (another worker took over, or it was cancelled)' : 'a storage write failed', error);
       throw HALT;
     }

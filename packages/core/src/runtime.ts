@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { bindOwner, type EntryOwner } from './decorators.js';
 import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from './duration.js';
 import { CancelledError, ValidationError, WorkflowConflictError, WorkflowNotFoundError } from './errors.js';
@@ -8,6 +8,7 @@ import { validateInteger, validateName, describe } from './names.js';
 import { entryMeta, Registry, type Registration, type StepMeta } from './registry.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './runtime-options.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
+import { retryWhileUnavailable } from './storage/storage-retry.js';
 import { WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowKind, type WorkflowRecord } from './types.js';
 import { Worker } from './worker.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
@@ -132,7 +133,7 @@ export class Runtime implements EntryOwner, HandleClient {
       owner: this.options.workerId,
       onSettled: (id) => this.notifySettled(id),
     });
-    this.worker.start();
+    await this.worker.start();
     logger.info({ workerId: this.options.workerId, queues: this.options.queues }, 'runtime started');
   }
 
@@ -267,7 +268,7 @@ export class Runtime implements EntryOwner, HandleClient {
     let pollMs = 20;
     for (;;) {
       const waiting = this.waitSettled(id, pollMs);
-      const record = await this.record(id);
+      const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
       if (record.status === 'completed') return this.options.serializer.deserialize(record.output!);
       if (record.status === 'failed') throw this.options.serializer.deserializeError(record.error!);
       if (record.status === 'cancelled') throw new CancelledError(id);

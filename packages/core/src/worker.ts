@@ -5,6 +5,7 @@ import { WorkflowExecution, type ExecutionOutcome } from './execution.js';
 import type { Registry } from './registry.js';
 import type { Serializer } from './serialization.js';
 import type { ClaimedWorkflow, Lease, StorageAdapter } from './storage/storage-adapter.js';
+import { retryWhileUnavailable } from './storage/storage-retry.js';
 
 interface Slot {
   execution?: WorkflowExecution;
@@ -42,10 +43,17 @@ export class Worker {
   private claimAgain = false;
   private stopping = false;
   private heartbeatStopped = false;
+  private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(private readonly config: WorkerConfig) {}
 
-  start(): void {
+  /** Begins claiming; with a storage that can notify, idle workers are woken as soon as work is due. */
+  async start(): Promise<void> {
+    const { storage, logger } = this.config;
+    if (storage.capabilities.notify && storage.subscribe) {
+      this.unsubscribe = await storage.subscribe((dueAt) => this.wake(dueAt));
+      logger.debug('listening for due work');
+    }
     this.wake();
   }
 
@@ -96,6 +104,7 @@ export class Worker {
     }
     this.heartbeatStopped = true;
     this.heartbeatTimer?.cancel();
+    await this.unsubscribe?.().catch((error) => this.config.logger.warn({ err: error }, 'could not stop listening'));
   }
 
   /** Resolves true once no execution runs here, or false after `timeoutMs`. */
@@ -171,13 +180,17 @@ export class Worker {
       const maxRecovery = registration.meta.kind === 'workflow' ? registration.meta.maxRecoveryAttempts : 10;
       if (row.recoveryAttempts > maxRecovery) {
         const error = config.serializer.serializeError(new MaxRecoveryAttemptsError(row.id, row.recoveryAttempts));
-        await config.storage.fail(lease, error, null, config.clock.now());
+        await retryWhileUnavailable(() => config.storage.fail(lease, error, null, config.clock.now()), {
+          clock: config.clock,
+          logger: log,
+          what: 'failing a workflow',
+        });
         log.error({ recoveryAttempts: row.recoveryAttempts }, 'workflow failed: too many recoveries');
         return 'failed';
       }
       if (row.recoveryAttempts > 0) log.warn({ recoveryAttempts: row.recoveryAttempts }, 'recovering workflow whose worker stopped mid-run');
       log.debug({ epoch: row.epoch }, 'claimed');
-      const state = await config.storage.loadExecution(lease);
+      const state = await retryWhileUnavailable(() => config.storage.loadExecution(lease), { clock: config.clock, logger: log, what: 'loading a workflow' });
       const execution = new WorkflowExecution(
         { storage: config.storage, serializer: config.serializer, clock: config.clock, logger: log, inMemoryWaitMs: config.inMemoryWaitMs },
         lease,

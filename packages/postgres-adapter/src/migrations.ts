@@ -1,0 +1,72 @@
+import type { PostgresDatabase } from './postgres-database.js';
+
+/** Schema versions, applied in order, each once. Never edit a shipped one: add the next. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE {wf} (
+     id text PRIMARY KEY,
+     name text NOT NULL,
+     kind text NOT NULL,
+     version text,
+     queue text NOT NULL,
+     priority integer NOT NULL DEFAULT 0,
+     status text NOT NULL,
+     args text NOT NULL,
+     output text,
+     error text,
+     parent_id text,
+     next_at bigint,
+     lease_owner text,
+     lease_epoch bigint NOT NULL DEFAULT 0,
+     attempts integer NOT NULL DEFAULT 0,
+     recovery_attempts integer NOT NULL DEFAULT 0,
+     created_at bigint NOT NULL,
+     updated_at bigint NOT NULL,
+     started_at bigint,
+     finished_at bigint
+   );
+   CREATE INDEX {prefix}workflows_claim ON {wf} (queue, next_at);
+   CREATE INDEX {prefix}workflows_status ON {wf} (status, created_at);
+   CREATE TABLE {steps} (
+     workflow_id text NOT NULL,
+     seq integer NOT NULL,
+     name text NOT NULL,
+     kind text NOT NULL,
+     output text,
+     error text,
+     attempts integer NOT NULL,
+     created_at bigint NOT NULL,
+     PRIMARY KEY (workflow_id, seq)
+   );
+   CREATE TABLE {events} (
+     id bigserial PRIMARY KEY,
+     workflow_id text NOT NULL,
+     type text NOT NULL,
+     seq integer,
+     data text,
+     at bigint NOT NULL
+   );
+   CREATE INDEX {prefix}events_workflow ON {events} (workflow_id, id);`,
+];
+
+/**
+ * Creates the schema and brings the tables up to date. A transaction-scoped advisory lock (keyed by schema
+ * and prefix) makes ten processes starting at once on an empty database apply each migration exactly once.
+ */
+export async function migrate(database: PostgresDatabase, now: number): Promise<void> {
+  const { schema, prefix, tables } = database;
+  await database.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`steadfast:migrate:${schema}.${prefix}`]);
+    await trx.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await trx.raw(`CREATE TABLE IF NOT EXISTS ${tables.migrations} (version integer PRIMARY KEY, applied_at bigint NOT NULL)`);
+    const { rows } = await trx.raw(`SELECT coalesce(max(version), 0) AS version FROM ${tables.migrations}`);
+    for (let version = Number(rows[0].version) + 1; version <= MIGRATIONS.length; version++) {
+      const sql = MIGRATIONS[version - 1]!
+        .replaceAll('{wf}', tables.wf)
+        .replaceAll('{steps}', tables.steps)
+        .replaceAll('{events}', tables.events)
+        .replaceAll('{prefix}', prefix);
+      await trx.raw(sql);
+      await trx.raw(`INSERT INTO ${tables.migrations} (version, applied_at) VALUES (?, ?)`, [version, now]);
+    }
+  });
+}

@@ -1,0 +1,46 @@
+import { WorkflowNotFoundError, type ExecutionState, type Lease, type RetryState, type StepKind } from '@steadfast/core';
+import type { PostgresDatabase } from '../postgres-database.js';
+
+interface StepJson {
+  workflow_id: string;
+  seq: number;
+  name: string;
+  kind: string;
+  output: string | null;
+  error: string | null;
+  attempts: number;
+  created_at: number;
+}
+
+/** Arguments, checkpoints, and failed attempts since the last manual retry, in one round trip. */
+export async function loadExecution(database: PostgresDatabase, lease: Lease): Promise<ExecutionState> {
+  const [row] = await database.rows<{ args: string | null; steps: StepJson[]; retries: Array<{ seq: number; data: string }> }>(
+    `SELECT (SELECT args FROM {wf} WHERE id = ?) AS args,
+            (SELECT coalesce(json_agg(s ORDER BY s.seq), '[]'::json) FROM {steps} s WHERE s.workflow_id = ?) AS steps,
+            (SELECT coalesce(json_agg(json_build_object('seq', e.seq, 'data', e.data) ORDER BY e.id), '[]'::json)
+               FROM {events} e
+              WHERE e.workflow_id = ? AND e.type = 'retry_scheduled'
+                AND e.id > coalesce((SELECT max(id) FROM {events} WHERE workflow_id = ? AND type = 'retried'), 0)) AS retries`,
+    [lease.workflowId, lease.workflowId, lease.workflowId, lease.workflowId],
+  );
+  if (!row || row.args === null) throw new WorkflowNotFoundError(lease.workflowId);
+  const retries = new Map<number, RetryState>();
+  for (const r of row.retries) {
+    const { attempt, retryAt } = JSON.parse(r.data) as RetryState;
+    retries.set(r.seq, { attempt, retryAt });
+  }
+  return {
+    args: row.args,
+    steps: row.steps.map((s) => ({
+      workflowId: s.workflow_id,
+      seq: s.seq,
+      name: s.name,
+      kind: s.kind as StepKind,
+      output: s.output,
+      error: s.error,
+      attempts: s.attempts,
+      createdAt: Number(s.created_at),
+    })),
+    retries,
+  };
+}

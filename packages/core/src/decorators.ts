@@ -29,23 +29,30 @@ export function bindOwner(key: object, owner: EntryOwner): void {
   owners.set(key, owner);
 }
 
+/** The metadata of an entry point; for a standard decorator its default name is settled once the class is known. */
+interface MetaRef {
+  meta: StepMeta;
+}
+
 /**
  * The function that stands in for a workflow or task: inside a workflow body it makes a step; outside, a
  * task runs directly with its retry policy and a workflow starts on its runtime and is awaited.
  */
-function entryPoint(meta: StepMeta): (...args: any[]) => Promise<any> {
+function entryPoint(ref: MetaRef): (...args: any[]) => Promise<any> {
   const entry = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    const meta = ref.meta;
     const owner = owners.get((this as object) ?? entry) ?? owners.get(entry);
     const execution = currentExecution();
     if (meta.kind === 'task') {
       if (execution) return execution.runTask(meta, this, args);
+      if (meta.transactional) {
+        return Promise.reject(
+          new SteadfastError('TRANSACTION_OUTSIDE_WORKFLOW', `transactional step ${meta.name} runs only inside a workflow or as an enqueued job, where its checkpoint can commit with it`),
+        );
+      }
       return runTaskDirect(meta, this, args, owner?.clock ?? systemClock, owner?.logger ?? silentLogger());
     }
-    if (execution) {
-      return Promise.reject(
-        new SteadfastError('CHILD_WORKFLOW_UNSUPPORTED', `workflow ${meta.name} was called from inside a workflow; child workflows are not supported yet in this version`),
-      );
-    }
+    if (execution) return execution.childStep(meta, args);
     if (!owner) {
       return Promise.reject(
         new SteadfastError('NOT_REGISTERED', `workflow ${meta.name} is not registered with a runtime: call runtime.register(...) first, or use runtime.startWorkflow(...)`),
@@ -53,7 +60,7 @@ function entryPoint(meta: StepMeta): (...args: any[]) => Promise<any> {
     }
     return owner.runWorkflow(entry, args);
   };
-  return markEntry(entry, meta);
+  return markEntry(entry, ref);
 }
 
 let silent: Logger | undefined;
@@ -62,18 +69,55 @@ function silentLogger(): Logger {
   return (silent ??= { child: () => silentLogger(), warn() {}, info() {}, debug() {}, error() {} } as unknown as Logger);
 }
 
-type LegacyMethodDecorator = (target: object, key: string | symbol, descriptor: PropertyDescriptor) => void;
+/**
+ * A method decorator that works both as a legacy TypeScript decorator (`experimentalDecorators`, as NestJS
+ * uses) and as a TC39 standard decorator: one implementation, branching on the call shape.
+ */
+export interface StepDecorator {
+  (target: object, key: string | symbol, descriptor: PropertyDescriptor): void;
+  <F extends (...args: any[]) => any>(value: F, context: ClassMethodDecoratorContext): F;
+}
 
-function decorate(kind: 'workflow' | 'task', options: WorkflowOptions | TaskOptions): LegacyMethodDecorator {
-  return (target, key, descriptor) => {
+type DecoratedKind = 'workflow' | 'task' | 'transaction';
+
+function build(kind: DecoratedKind, name: string, method: Function, options: WorkflowOptions | TaskOptions): StepMeta {
+  const fn = method as (...args: any[]) => unknown;
+  return kind === 'workflow' ? workflowMeta(name, fn, options as WorkflowOptions) : taskMeta(name, fn, options as TaskOptions, kind === 'transaction');
+}
+
+function decorate(kind: DecoratedKind, options: WorkflowOptions | TaskOptions): StepDecorator {
+  return function (target: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor): any {
+    if (typeof keyOrContext === 'object' && keyOrContext !== null && 'kind' in keyOrContext) {
+      return decorateStandard(kind, options, target as Function, keyOrContext as ClassMethodDecoratorContext);
+    }
+    const key = keyOrContext as string | symbol;
     if (typeof descriptor?.value !== 'function') {
       throw new SteadfastError('INVALID_DECORATOR', `@${kind}() can only decorate a method; ${String(key)} is not one`);
     }
     const name = options.name ?? `${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`;
-    const meta = kind === 'workflow' ? workflowMeta(name, descriptor.value, options as WorkflowOptions) : taskMeta(name, descriptor.value, options as TaskOptions);
-    Reflect.defineMetadata(kind === 'workflow' ? WORKFLOW_METADATA : TASK_METADATA, meta, target, key);
-    descriptor.value = entryPoint(meta);
-  };
+    const meta = build(kind, name, descriptor.value, options);
+    Reflect.defineMetadata(meta.kind === 'workflow' ? WORKFLOW_METADATA : TASK_METADATA, meta, target as object, key);
+    descriptor.value = entryPoint({ meta });
+  } as StepDecorator;
+}
+
+function decorateStandard(kind: DecoratedKind, options: WorkflowOptions | TaskOptions, method: Function, context: ClassMethodDecoratorContext): Function {
+  if (context.kind !== 'method' || context.static || context.private || typeof method !== 'function') {
+    throw new SteadfastError('INVALID_DECORATOR', `@${kind}() can only decorate a public instance method; ${String(context.name)} is not one`);
+  }
+  const method_ = String(context.name);
+  // Options are checked now; the default name needs the class, which a method decorator only sees once an
+  // instance is constructed (the first one settles it).
+  const ref: MetaRef = { meta: build(kind, options.name ?? `<class>.${method_}`, method, options) };
+  if (options.name === undefined) {
+    let settled = false;
+    context.addInitializer(function (this: unknown) {
+      if (settled) return;
+      settled = true;
+      ref.meta = build(kind, `${(this as object).constructor.name}.${method_}`, method, options);
+    });
+  }
+  return entryPoint(ref);
 }
 
 /**
@@ -91,7 +135,7 @@ function decorate(kind: 'workflow' | 'task', options: WorkflowOptions | TaskOpti
  * }
  * ```
  */
-export function workflow(options: WorkflowOptions = {}): LegacyMethodDecorator {
+export function workflow(options: WorkflowOptions = {}): StepDecorator {
   return decorate('workflow', options);
 }
 
@@ -104,7 +148,7 @@ export function workflow(options: WorkflowOptions = {}): LegacyMethodDecorator {
  * async charge(orderId: string) { ... }
  * ```
  */
-export function task(options: TaskOptions = {}): LegacyMethodDecorator {
+export function task(options: TaskOptions = {}): StepDecorator {
   return decorate('task', options);
 }
 
@@ -119,10 +163,32 @@ export function task(options: TaskOptions = {}): LegacyMethodDecorator {
  * ```
  */
 export function defineWorkflow<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R> | R, options: Omit<WorkflowOptions, 'name'> = {}): (...args: A) => Promise<R> {
-  return entryPoint(workflowMeta(name, fn as (...args: any[]) => unknown, options));
+  return entryPoint({ meta: workflowMeta(name, fn as (...args: any[]) => unknown, options) });
+}
+
+/**
+ * Marks a method as a transactional step: it runs in a database transaction on the storage's own database
+ * (`taskContext().trx`, a knex transaction), committed together with the step's checkpoint, so its writes
+ * happen exactly once even across crashes. Retries, backoff and timeout work as for `@task()`.
+ *
+ * @example
+ * ```ts
+ * @transaction({ retries: 3 })
+ * async debit(accountId: string, cents: number) {
+ *   await taskContext().trx('accounts').where({ id: accountId }).decrement('balance', cents);
+ * }
+ * ```
+ */
+export function transaction(options: TaskOptions = {}): StepDecorator {
+  return decorate('transaction', options);
+}
+
+/** A transactional step without decorators; see {@link transaction}. */
+export function defineTransaction<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R> | R, options: Omit<TaskOptions, 'name'> = {}): (...args: A) => Promise<R> {
+  return entryPoint({ meta: taskMeta(name, fn as (...args: any[]) => unknown, options, true) });
 }
 
 /** A task without decorators; see {@link defineWorkflow}. */
 export function defineTask<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R> | R, options: Omit<TaskOptions, 'name'> = {}): (...args: A) => Promise<R> {
-  return entryPoint(taskMeta(name, fn as (...args: any[]) => unknown, options));
+  return entryPoint({ meta: taskMeta(name, fn as (...args: any[]) => unknown, options) });
 }

@@ -88,8 +88,8 @@ export class TimeoutError extends SteadfastError {
 export class CancelledError extends SteadfastError {
   readonly workflowId: string;
 
-  constructor(workflowId: string, message = `workflow ${workflowId} was cancelled`) {
-    super('CANCELLED', message);
+  constructor(workflowId: string, message = `workflow ${workflowId} was cancelled`, options?: SteadfastErrorOptions) {
+    super('CANCELLED', message, options);
     this.workflowId = workflowId;
   }
 }

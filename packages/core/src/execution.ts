@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { delay, type Clock } from './clock.js';
-import { LeaseLostError, NonDeterminismError, SerializationError } from './errors.js';
-import type { Registration, TaskMeta } from './registry.js';
+import { delay, type Clock, type TimerHandle } from './clock.js';
+import { LeaseLostError, NonDeterminismError, TimeoutError } from './errors.js';
+import type { Registration, TaskMeta, WorkflowMeta } from './registry.js';
 import { runInWorkflow } from './scope.js';
-import { retryWhileUnavailable } from './storage/storage-retry.js';
 import type { Serializer } from './serialization.js';
 import type { ExecutionState, Lease, RetryState, StorageAdapter } from './storage/storage-adapter.js';
-import { invokeAttempt, isRetryable, retryDelay } from './task-invocation.js';
+import { retryWhileUnavailable } from './storage/storage-retry.js';
+import { executeTask } from './step-kinds/task-step.js';
+import { executeChild } from './step-kinds/child-step.js';
+import { executeReceive } from './step-kinds/signal-step.js';
 import type { StepKind, StepRecord } from './types.js';
 
 export interface ExecutionDeps {
@@ -18,6 +21,8 @@ export interface ExecutionDeps {
   logger: Logger;
   /** Waits up to this long stay in memory with the lease held; longer ones suspend the workflow. */
   inMemoryWaitMs: number;
+  /** Tells this worker that work is due at `at` (a child it just created), so it can claim it at once. */
+  wake(at: number): void;
 }
 
 /** How an execution ended, from this worker's point of view. */
@@ -26,23 +31,30 @@ export type ExecutionOutcome = 'completed' | 'failed' | 'suspended' | 'abandoned
 /**
  * Why the body stops making progress: `suspend` parks the workflow until its earliest wake time once the
  * steps in flight have checkpointed; `abandon` gives it up at once (lease lost, storage unreachable,
- * shutdown deadline); `fatal` fails it (non-determinism).
+ * shutdown deadline, cancelled); `fatal` fails it (non-determinism).
  */
 type Halt = 'suspend' | 'abandon' | 'fatal';
 
 /** Thrown inside step code to unwind a step that must not finish because the execution is halting. */
-const HALT = Symbol('steadfast:halt');
+export const HALT = Symbol('steadfast:halt');
 
 /** A step of a halted execution never settles: the body is left suspended and garbage-collected. */
-const never = <T>(): Promise<T> => new Promise<T>(() => {});
+export const never = <T>(): Promise<T> => new Promise<T>(() => {});
+
+/** The position a step was given, and its checkpoint if it has one. */
+export interface StepSlot {
+  seq: number;
+  recorded: StepRecord | undefined;
+}
 
 /**
  * One execution of a claimed workflow on this worker: runs the body, replays recorded steps, checkpoints
  * new ones under the lease, and ends by completing, failing, suspending or abandoning the workflow.
+ * The step kinds themselves live in `step-kinds/`; this class owns positions, replay, halting and writes.
  */
 export class WorkflowExecution {
+  readonly retries: Map<number, RetryState>;
   private readonly steps: Map<number, StepRecord>;
-  private readonly retries: Map<number, RetryState>;
   private readonly lastRecordedSeq: number;
   private readonly abortController = new AbortController();
   /** Aborted when the execution halts, to cut in-memory waits short. */
@@ -51,14 +63,18 @@ export class WorkflowExecution {
   private readonly errorSeqs = new WeakMap<object, number>();
   /** Wake times of waits in progress or cut short: the earliest is when a suspended workflow resumes. */
   private readonly wakes = new Set<number>();
+  /** Children and signals the body waits for: a suspension must not miss them. */
+  private readonly waitingChildren = new Set<string>();
+  private readonly waitingSignals = new Set<string>();
   private nextSeq = 0;
   private inFlight = 0;
   private halt: Halt | null = null;
   private fatalError: Error | undefined;
+  private deadlineTimer: TimerHandle | undefined;
   private notifyDriver: () => void = () => {};
 
   constructor(
-    private readonly deps: ExecutionDeps,
+    readonly deps: ExecutionDeps,
     readonly lease: Lease,
     private readonly registration: Registration,
     private readonly state: ExecutionState,
@@ -76,6 +92,11 @@ export class WorkflowExecution {
     return this.deps.clock;
   }
 
+  /** Aborted when the execution is given up; in-flight tasks see it through their `signal`. */
+  get signal(): AbortSignal {
+    return this.abortController.signal;
+  }
+
   /** True while the body is re-running steps that are already checkpointed. */
   get replaying(): boolean {
     return this.nextSeq <= this.lastRecordedSeq;
@@ -88,6 +109,8 @@ export class WorkflowExecution {
     } catch (error) {
       if (error !== HALT) this.abandon('unexpected error in the runtime', error);
       return 'abandoned';
+    } finally {
+      this.deadlineTimer?.cancel();
     }
   }
 
@@ -106,6 +129,7 @@ export class WorkflowExecution {
 
   private async drive(): Promise<ExecutionOutcome> {
     const { serializer } = this.deps;
+    if (this.state.deadlineAt !== null && (await this.armDeadline(this.state.deadlineAt))) return 'abandoned';
     let settled: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
     try {
       const args = serializer.deserialize(this.state.args) as unknown[];
@@ -128,6 +152,25 @@ export class WorkflowExecution {
       }
       await new Promise<void>((resolve) => (this.notifyDriver = resolve));
     }
+  }
+
+  /** The workflow's `timeout`: past the deadline it is cancelled with a TimeoutError. Returns true if it is past already. */
+  private async armDeadline(deadlineAt: number): Promise<boolean> {
+    const timeOut = async () => {
+      const error = new TimeoutError(`workflow ${this.workflowId} reached its deadline ${new Date(deadlineAt).toISOString()} and was cancelled`);
+      this.abandon('the workflow timed out', error);
+      const reason = this.deps.serializer.serializeError(error);
+      const { clock, logger, storage } = this.deps;
+      await retryWhileUnavailable(() => storage.cancelWorkflow(this.workflowId, clock.now(), reason), { clock, logger, what: 'cancelling a timed-out workflow' });
+    };
+    if (deadlineAt <= this.clock.now()) {
+      await timeOut();
+      return true;
+    }
+    this.deadlineTimer = this.clock.setTimer(() => {
+      timeOut().catch((error) => this.deps.logger.error({ err: error }, 'could not cancel a timed-out workflow'));
+    }, deadlineAt - this.clock.now());
+    return false;
   }
 
   private invokeBody(args: unknown[]): unknown {
@@ -164,25 +207,62 @@ export class WorkflowExecution {
 
   private async suspend(): Promise<ExecutionOutcome> {
     const now = this.clock.now();
-    const wakeAt = this.wakes.size > 0 ? Math.min(...this.wakes) : now;
-    await this.write(() => this.deps.storage.suspend(this.lease, wakeAt, now));
-    this.deps.logger.debug({ wakeAt: new Date(wakeAt).toISOString() }, 'workflow suspended');
+    const waiting = this.waitingChildren.size > 0 || this.waitingSignals.size > 0;
+    let wakeAt: number | null = this.wakes.size > 0 ? Math.min(...this.wakes) : waiting ? null : now;
+    if (this.state.deadlineAt !== null) wakeAt = Math.min(wakeAt ?? Infinity, this.state.deadlineAt);
+    const waitingFor = waiting ? { children: [...this.waitingChildren], signals: [...this.waitingSignals] } : undefined;
+    await this.write(() => this.deps.storage.suspend(this.lease, wakeAt, now, waitingFor));
+    this.deps.logger.debug({ wakeAt: wakeAt === null ? null : new Date(wakeAt).toISOString(), waitingFor }, 'workflow suspended');
     return 'suspended';
   }
 
-  // ---- steps -------------------------------------------------------------------------------------------
+  // ---- steps called from the workflow body --------------------------------------------------------------
 
   /** A task called from the body: replayed from its checkpoint, or run with retries and checkpointed. */
   runTask(meta: TaskMeta, target: unknown, args: unknown[]): Promise<unknown> {
-    const step = this.begin(meta.name, 'task');
+    const fingerprint = this.fingerprint(args, `args of task ${meta.name}`);
+    const step = this.begin(meta.name, 'task', fingerprint);
     if (!step) return never();
     if (step.recorded) return this.replay(step.recorded);
-    return this.track(() => this.executeTask(meta, target, args, step.seq));
+    return this.track(() => executeTask(this, meta, target, args, step.seq, fingerprint));
+  }
+
+  /** A workflow called from the body: a child workflow with a deterministic id, awaited durably. */
+  childStep(meta: WorkflowMeta, args: unknown[]): Promise<unknown> {
+    const fingerprint = this.fingerprint(args, `args of child workflow ${meta.name}`);
+    const step = this.begin(meta.name, 'child', fingerprint);
+    if (!step) return never();
+    if (step.recorded) return this.replay(step.recorded);
+    return this.track(() => executeChild(this, meta, args, step.seq, fingerprint));
+  }
+
+  /**
+   * `waitForSignal()`: the payload of the first signal of that name, or undefined at the deadline. With a
+   * timeout it takes two positions, both assigned now: the deadline (a timer checkpoint) and the receipt.
+   */
+  signalStep(name: string, timeoutMs: number | null): Promise<unknown> {
+    const deadlineStep = timeoutMs === null ? null : this.begin(`deadline of signal ${name}`, 'sleep', null);
+    if (deadlineStep === undefined) return never();
+    const step = this.begin(name, 'signal', null);
+    if (!step) return never();
+    return this.track(async () => {
+      let deadline: number | null = null;
+      if (deadlineStep) {
+        if (deadlineStep.recorded) {
+          deadline = this.deps.serializer.deserialize(deadlineStep.recorded.output!) as number;
+        } else {
+          deadline = this.clock.now() + timeoutMs!;
+          await this.record(deadlineStep.seq, `deadline of signal ${name}`, 'sleep', deadline, 1, null);
+        }
+      }
+      if (step.recorded) return this.replay(step.recorded);
+      return executeReceive(this, name, deadline, step.seq);
+    });
   }
 
   /** `sleep()` and `runAt()`: the wake time is the checkpoint. */
   waitStep(name: 'sleep' | 'runAt', wakeAt: (now: number) => number): Promise<void> {
-    const step = this.begin(name, 'sleep');
+    const step = this.begin(name, 'sleep', null);
     if (!step) return never();
     return this.track(async () => {
       let at: number;
@@ -190,7 +270,7 @@ export class WorkflowExecution {
         at = this.deps.serializer.deserialize(step.recorded.output!) as number;
       } else {
         at = wakeAt(this.clock.now());
-        await this.record(step.seq, name, 'sleep', at, null, 1);
+        await this.record(step.seq, name, 'sleep', at, 1, null);
       }
       await this.waitUntil(at);
     });
@@ -198,18 +278,43 @@ export class WorkflowExecution {
 
   /** `now()`, `random()`, `uuid()`: a value produced once and checkpointed. */
   valueStep<T>(name: string, kind: StepKind, produce: () => T): Promise<T> {
-    const step = this.begin(name, kind);
+    const step = this.begin(name, kind, null);
     if (!step) return never();
     if (step.recorded) return this.replay(step.recorded) as Promise<T>;
     return this.track(async () => {
       const value = produce();
-      await this.record(step.seq, name, kind, value, null, 1);
+      await this.record(step.seq, name, kind, value, 1, null);
       return value;
     });
   }
 
+  /**
+   * `patched(id)`: true for executions that reach this point running the new code (a marker is recorded),
+   * false for executions that recorded something else here before the change (the old path replays).
+   */
+  patched(id: string): Promise<boolean> {
+    if (this.halt) return never();
+    const recorded = this.steps.get(this.nextSeq);
+    if (recorded && !(recorded.kind === 'patch' && recorded.name === id)) return Promise.resolve(false);
+    const step = this.begin(id, 'patch', null)!;
+    if (step.recorded) return Promise.resolve(true);
+    return this.track(async () => {
+      await this.record(step.seq, id, 'patch', true, 1, null);
+      return true;
+    });
+  }
+
+  // ---- shared by the step kinds -------------------------------------------------------------------------
+
+  /** `<hash>:<preview>` of a step's arguments, so a replay with other arguments is caught. */
+  fingerprint(args: unknown[], label: string): string {
+    const encoded = this.deps.serializer.serialize(args, label);
+    const hash = createHash('sha256').update(encoded).digest('hex').slice(0, 16);
+    return `${hash}:${encoded.length > 120 ? encoded.slice(0, 119) + '…' : encoded}`;
+  }
+
   /** Assigns the next position (synchronously, so concurrent steps replay in call order) and checks it. */
-  private begin(name: string, kind: StepKind): { seq: number; recorded: StepRecord | undefined } | undefined {
+  private begin(name: string, kind: StepKind, fingerprint: string | null): StepSlot | undefined {
     if (this.halt) {
       // The body wants to go on while we halt: when suspended, it should resume at once.
       if (this.halt === 'suspend') this.wakes.add(this.clock.now());
@@ -217,15 +322,24 @@ export class WorkflowExecution {
     }
     const seq = this.nextSeq++;
     const recorded = this.steps.get(seq);
-    if (recorded && (recorded.name !== name || recorded.kind !== kind)) {
-      this.fatalError = new NonDeterminismError(this.workflowId, seq, `${recorded.kind} ${recorded.name}`, `${kind} ${name}`);
-      this.setHalt('fatal');
-      return undefined;
+    if (recorded) {
+      const mismatch =
+        recorded.name !== name || recorded.kind !== kind
+          ? [`${recorded.kind} ${recorded.name}`, `${kind} ${name}`]
+          : recorded.fingerprint && fingerprint && recorded.fingerprint.split(':')[0] !== fingerprint.split(':')[0]
+            ? [`${kind} ${name} with arguments ${preview(recorded.fingerprint)}`, `it with arguments ${preview(fingerprint)}`]
+            : undefined;
+      if (mismatch) {
+        this.fatalError = new NonDeterminismError(this.workflowId, seq, mismatch[0]!, mismatch[1]!);
+        this.setHalt('fatal');
+        return undefined;
+      }
     }
     return { seq, recorded };
   }
 
-  private async replay(recorded: StepRecord): Promise<unknown> {
+  /** Returns a checkpoint's value, or rethrows its error. */
+  async replay(recorded: { seq: number; output: string | null; error: string | null }): Promise<unknown> {
     const { serializer } = this.deps;
     if (recorded.error !== null) {
       const error = serializer.deserializeError(recorded.error);
@@ -235,69 +349,36 @@ export class WorkflowExecution {
     return serializer.deserialize(recorded.output!);
   }
 
-  private async executeTask(meta: TaskMeta, target: unknown, args: unknown[], seq: number): Promise<unknown> {
-    const { serializer, clock } = this.deps;
-    let { attempt, retryAt } = this.retries.get(seq) ?? { attempt: 0, retryAt: 0 };
-    for (;;) {
-      await this.waitUntil(retryAt);
-      attempt++;
-      const log = this.deps.logger.child({ step: seq, task: meta.name, attempt });
-      let output: unknown;
-      try {
-        output = await invokeAttempt({
-          meta, target, args, attempt, clock, log,
-          workflowId: this.workflowId,
-          stepIndex: seq,
-          idempotencyKey: `${this.workflowId}:${seq}`,
-          signal: this.abortController.signal,
-        });
-      } catch (error) {
-        if (this.halt === 'abandon' || this.halt === 'fatal') throw HALT;
-        if (!isRetryable(error) || attempt > meta.retries) {
-          await this.record(seq, meta.name, 'task', undefined, error, attempt);
-          log.warn({ err: error }, 'step failed');
-          if (typeof error === 'object' && error !== null) this.errorSeqs.set(error, seq);
-          throw error;
-        }
-        const wait = retryDelay(meta, attempt, error);
-        retryAt = clock.now() + wait;
-        const encoded = serializer.serializeError(error);
-        await this.write(() => this.deps.storage.recordRetry(this.lease, { seq, attempt, retryAt, error: encoded }, clock.now()));
-        log.warn({ err: error, retryAt: new Date(retryAt).toISOString() }, 'step attempt failed; retry scheduled');
-        continue;
-      }
-      await this.record(seq, meta.name, 'task', output, null, attempt);
-      log.debug('step completed');
-      return output;
-    }
+  /** Notes that the error thrown into the body came from step `seq`. */
+  markError(error: unknown, seq: number): void {
+    if (typeof error === 'object' && error !== null) this.errorSeqs.set(error, seq);
   }
 
   /**
-   * Checkpoints a step. A result that cannot be serialized becomes the step's error (a SerializationError
-   * naming the path), so the workflow sees it the same way now and on replay.
+   * Checkpoints a step with a value or an error. A value that cannot be serialized becomes the step's error
+   * (a SerializationError naming the path), so the workflow sees it the same way now and on replay.
    */
-  private async record(seq: number, name: string, kind: StepKind, value: unknown, error: unknown, attempts: number): Promise<void> {
+  async record(seq: number, name: string, kind: StepKind, value: unknown, attempts: number, fingerprint: string | null, error?: unknown): Promise<void> {
     const { serializer, storage, clock } = this.deps;
     let output: string | null = null;
     let encodedError: string | null = null;
-    if (error === null) {
+    if (error === undefined) {
       try {
         output = serializer.serialize(value, `result of ${kind === 'task' ? 'task ' : ''}${name}`);
       } catch (serializationError) {
-        if (!(serializationError instanceof SerializationError) && !(serializationError instanceof Error)) throw serializationError;
         encodedError = serializer.serializeError(serializationError);
-        await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output: null, error: encodedError, attempts }, clock.now()));
-        this.errorSeqs.set(serializationError, seq);
+        await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output: null, error: encodedError, attempts, fingerprint }, clock.now()));
+        this.markError(serializationError, seq);
         throw serializationError;
       }
     } else {
       encodedError = serializer.serializeError(error);
     }
-    await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output, error: encodedError, attempts }, clock.now()));
+    await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output, error: encodedError, attempts, fingerprint }, clock.now()));
   }
 
   /** Waits until `at`: in memory when short, otherwise by suspending the workflow (this step never returns). */
-  private async waitUntil(at: number): Promise<void> {
+  async waitUntil(at: number): Promise<void> {
     const remaining = at - this.clock.now();
     if (remaining <= 0) return;
     this.wakes.add(at);
@@ -311,6 +392,15 @@ export class WorkflowExecution {
       throw HALT; // cut short by a halt; the wake time stays in `wakes` for the suspension
     }
     this.wakes.delete(at);
+  }
+
+  /** Suspends until a child finishes or a signal arrives (or `until`, if given). Never returns. */
+  waitFor(what: { child?: string; signal?: string; until?: number | null }): never {
+    if (what.child) this.waitingChildren.add(what.child);
+    if (what.signal) this.waitingSignals.add(what.signal);
+    if (what.until != null) this.wakes.add(what.until);
+    this.setHalt('suspend');
+    throw HALT;
   }
 
   /** Counts a step as in flight, so a suspension waits for its checkpoint. */
@@ -328,20 +418,25 @@ export class WorkflowExecution {
   }
 
   /**
-   * A storage write made for this workflow. While the storage is unavailable it is retried (the task is not
+   * A storage call made for this workflow. While the storage is unavailable it is retried (a task is not
    * run again and no attempt is consumed); a refused write (lease lost) or any other failure gives the
    * execution up.
    */
-  private async write(op: () => Promise<void>): Promise<void> {
+  async write<T>(op: () => Promise<T>): Promise<T> {
     if (this.halt === 'abandon') throw HALT;
     try {
       const { clock, logger } = this.deps;
-      await retryWhileUnavailable(op, { clock, logger, what: 'a checkpoint write', signal: this.abortController.signal });
+      return await retryWhileUnavailable(op, { clock, logger, what: 'a checkpoint write', signal: this.abortController.signal });
     } catch (error) {
       if (this.abortController.signal.aborted) throw HALT; // given up meanwhile (cancelled, lease lost, shutdown)
       this.abandon(error instanceof LeaseLostError ? 'the lease was lost (another worker took over, or it was cancelled)' : 'a storage write failed', error);
       throw HALT;
     }
+  }
+
+  /** Whether the execution was given up or failed fatally (a failing task must not be retried then). */
+  get stopped(): boolean {
+    return this.halt === 'abandon' || this.halt === 'fatal';
   }
 
   private setHalt(halt: Halt): void {
@@ -357,4 +452,8 @@ export class WorkflowExecution {
     this.notifyDriver = () => {};
     notify();
   }
+}
+
+function preview(fingerprint: string): string {
+  return fingerprint.slice(fingerprint.indexOf(':') + 1);
 }

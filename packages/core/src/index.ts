@@ -5,10 +5,12 @@ export type {
 } from './types.js';
 export { WORKFLOW_STATUSES, FINISHED_STATUSES } from './types.js';
 export * from './errors.js';
-export { workflow, task, defineWorkflow, defineTask } from './decorators.js';
+export { workflow, task, transaction, defineWorkflow, defineTask, defineTransaction } from './decorators.js';
+export type { StepDecorator } from './decorators.js';
 export { WORKFLOW_METADATA, TASK_METADATA, entryMeta } from './registry.js';
 export type { WorkflowOptions, TaskOptions, WorkflowMeta, TaskMeta, StepMeta } from './registry.js';
-export { sleep, runAt, now, random, uuid } from './steps.js';
+export { sleep, runAt, now, random, uuid, waitForSignal, patched } from './steps.js';
+export type { WaitForSignalOptions } from './steps.js';
 export { taskContext } from './scope.js';
 export type { TaskContext } from './scope.js';
 export { Runtime } from './runtime.js';
@@ -27,5 +29,5 @@ export type { Serializer, SerializerOptions, ErrorClass } from './serialization.
 export { validateName } from './names.js';
 export type {
   StorageAdapter, StorageCapabilities, Lease, NewWorkflow, CreateWorkflowResult, ClaimFilter, ClaimRequest,
-  ClaimedWorkflow, NewStep, RetryState, ExecutionState,
+  ClaimedWorkflow, NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep,
 } from './storage/storage-adapter.js';

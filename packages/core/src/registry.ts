@@ -25,6 +25,11 @@ export interface WorkflowOptions {
    * failed instead (a workflow that crashes its worker must not loop). Default 10.
    */
   maxRecoveryAttempts?: number;
+  /**
+   * Longest time from the workflow's start time to its end; past it the workflow is cancelled with a
+   * TimeoutError. The deadline is stored, so it survives restarts. Default none.
+   */
+  timeout?: DurationInput;
 }
 
 /** Options of `@task()` and `defineTask`. */
@@ -46,6 +51,8 @@ export interface WorkflowMeta {
   readonly priority: number;
   readonly version: string | null;
   readonly maxRecoveryAttempts: number;
+  /** The `timeout` option in ms, or null. */
+  readonly timeoutMs: number | null;
   readonly method: (...args: any[]) => unknown;
 }
 
@@ -55,6 +62,8 @@ export interface TaskMeta {
   readonly retries: number;
   readonly backoff: BackoffPolicy;
   readonly timeoutMs: number | null;
+  /** Runs in a database transaction committed with its checkpoint (`@transaction()`, `defineTransaction`). */
+  readonly transactional: boolean;
   readonly method: (...args: any[]) => unknown;
 }
 
@@ -66,7 +75,7 @@ export interface Registration {
   readonly target: unknown;
 }
 
-const WORKFLOW_KEYS = new Set(['name', 'queue', 'priority', 'version', 'maxRecoveryAttempts']);
+const WORKFLOW_KEYS = new Set(['name', 'queue', 'priority', 'version', 'maxRecoveryAttempts', 'timeout']);
 const TASK_KEYS = new Set(['name', 'retries', 'backoff', 'timeout']);
 
 function checkKeys(options: object, allowed: Set<string>, owner: string): void {
@@ -75,7 +84,7 @@ function checkKeys(options: object, allowed: Set<string>, owner: string): void {
   }
   for (const key of Object.keys(options)) {
     if (allowed.has(key)) continue;
-    const later = key === 'schedule' || key === 'timeout' ? ' (not supported yet in this version)' : '';
+    const later = key === 'schedule' ? ' (not supported yet in this version)' : '';
     throw new ValidationError(`unknown option ${JSON.stringify(key)} for ${owner}${later}; known options: ${[...allowed].join(', ')}`);
   }
 }
@@ -94,30 +103,37 @@ export function workflowMeta(name: string, method: (...args: any[]) => unknown, 
       options.maxRecoveryAttempts === undefined
         ? 10
         : validateInteger(options.maxRecoveryAttempts, `maxRecoveryAttempts of ${owner}`, 0, 1_000_000),
+    timeoutMs: positiveDuration(options.timeout, owner),
     method,
   };
 }
 
-export function taskMeta(name: string, method: (...args: any[]) => unknown, options: TaskOptions): TaskMeta {
-  const owner = `task ${name}`;
+function positiveDuration(value: DurationInput | undefined, owner: string): number | null {
+  if (value === undefined) return null;
+  const ms = toMilliseconds(value, `timeout of ${owner}`);
+  if (ms === 0) throw new ValidationError(`invalid timeout of ${owner}: it must be longer than 0`);
+  return ms;
+}
+
+export function taskMeta(name: string, method: (...args: any[]) => unknown, options: TaskOptions, transactional = false): TaskMeta {
+  const owner = `${transactional ? 'transaction' : 'task'} ${name}`;
   checkKeys(options, TASK_KEYS, owner);
   validateName(name, 'task name');
-  const timeoutMs = options.timeout === undefined ? null : toMilliseconds(options.timeout, `timeout of ${owner}`);
-  if (timeoutMs === 0) throw new ValidationError(`invalid timeout of ${owner}: it must be longer than 0`);
   return {
     kind: 'task',
     name,
     retries: validateRetries(options.retries, owner),
     backoff: normalizeBackoff(options.backoff, owner),
-    timeoutMs,
+    timeoutMs: positiveDuration(options.timeout, owner),
+    transactional,
     method,
   };
 }
 
 /** Marks `fn` as the entry point of a workflow or task, so `startWorkflow(fn)` and `register(fn)` find it. */
-export function markEntry<F extends Function>(fn: F, meta: StepMeta): F {
-  Object.defineProperty(fn, ENTRY, { value: meta });
-  Object.defineProperty(fn, 'name', { value: meta.name.split('.').pop() });
+export function markEntry<F extends Function>(fn: F, ref: { readonly meta: StepMeta }): F {
+  Object.defineProperty(fn, ENTRY, { get: () => ref.meta });
+  Object.defineProperty(fn, 'name', { value: ref.meta.name.split('.').pop() });
   return fn;
 }
 
@@ -159,8 +175,10 @@ export class Registry {
     for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
       for (const key of Object.getOwnPropertyNames(proto)) {
         if (found.has(key) || key === 'constructor') continue;
+        // Legacy decorators leave reflect-metadata; standard decorators leave only the entry point itself.
+        const value = Object.getOwnPropertyDescriptor(proto, key)?.value;
         const meta: StepMeta | undefined =
-          Reflect.getMetadata(WORKFLOW_METADATA, proto, key) ?? Reflect.getMetadata(TASK_METADATA, proto, key);
+          Reflect.getMetadata(WORKFLOW_METADATA, proto, key) ?? Reflect.getMetadata(TASK_METADATA, proto, key) ?? entryMeta(value);
         if (meta) found.set(key, meta);
       }
     }

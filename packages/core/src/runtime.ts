@@ -200,6 +200,7 @@ export class Runtime implements EntryOwner, HandleClient {
     const wfPriority = validateInteger(priority ?? (meta.kind === 'workflow' ? meta.priority : 0), `priority of ${meta.name}`, -1_000_000, 1_000_000);
     const encodedArgs = this.options.serializer.serialize(args, 'args');
     await this.ensureReady();
+    const timeoutMs = meta.kind === 'workflow' ? meta.timeoutMs : null;
     const { created, record } = await this.options.storage.createWorkflow({
       id: workflowId,
       name: meta.name,
@@ -210,6 +211,7 @@ export class Runtime implements EntryOwner, HandleClient {
       args: encodedArgs,
       parentId: null,
       nextAt,
+      deadlineAt: timeoutMs === null ? null : nextAt + timeoutMs,
       now,
     });
     if (!created && record.name !== meta.name) throw new WorkflowConflictError(workflowId, record.name, meta.name);
@@ -237,13 +239,36 @@ export class Runtime implements EntryOwner, HandleClient {
     return (await this.options.storage.listWorkflows(filter)).map((record) => this.toInfo(record));
   }
 
-  /** Cancels a workflow that has not finished. A running execution stops at its next step boundary. */
+  /**
+   * Cancels a workflow that has not finished, with its unfinished child workflows. A sleeping or waiting one
+   * is cancelled at once; a running one is fenced out at once (its next checkpoint is refused) and its
+   * in-flight task sees its AbortSignal. `result()` then rejects with `CancelledError`.
+   */
   async cancel(id: string): Promise<void> {
+    validateName(id, 'workflow id');
     await this.ensureReady();
     const record = await this.options.storage.cancelWorkflow(id, this.clock.now());
     if (!record) throw new WorkflowNotFoundError(id);
     this.worker?.execution(id)?.abandon('the workflow was cancelled', new CancelledError(id));
     this.notifySettled(id);
+  }
+
+  /**
+   * Sends a signal to a workflow, durably: it is delivered exactly once, to the workflow's next
+   * `waitForSignal(name)`, whether that wait has begun or not. Refused for an unknown or finished workflow.
+   */
+  async signal(id: string, name: string, payload?: unknown): Promise<void> {
+    validateName(id, 'workflow id');
+    validateName(name, 'signal name');
+    const encoded = this.options.serializer.serialize(payload, `payload of signal ${name}`);
+    await this.ensureReady();
+    const outcome = await this.options.storage.sendSignal(id, name, encoded, this.clock.now());
+    if (outcome === 'not_found') throw new WorkflowNotFoundError(id);
+    if (outcome === 'finished') {
+      const record = await this.options.storage.getWorkflow(id);
+      throw new ValidationError(`workflow ${id} is ${record?.status ?? 'finished'}; it can no longer receive signal ${JSON.stringify(name)}`);
+    }
+    this.worker?.wake();
   }
 
   /** Resumes a failed workflow from its last checkpoint; the step that failed it runs again. */
@@ -271,7 +296,10 @@ export class Runtime implements EntryOwner, HandleClient {
       const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
       if (record.status === 'completed') return this.options.serializer.deserialize(record.output!);
       if (record.status === 'failed') throw this.options.serializer.deserializeError(record.error!);
-      if (record.status === 'cancelled') throw new CancelledError(id);
+      if (record.status === 'cancelled') {
+        const reason = record.error === null ? undefined : this.options.serializer.deserializeError(record.error);
+        throw new CancelledError(id, reason ? `workflow ${id} was cancelled: ${reason.message}` : undefined, { cause: reason });
+      }
       await waiting;
       pollMs = Math.min(pollMs * 2, this.options.pollIntervalMs);
     }

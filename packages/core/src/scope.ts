@@ -20,6 +20,11 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** Bound to `workflowId`, `step` and `attempt`. */
   readonly log: Logger;
+  /**
+   * In a transactional step (`@transaction()`): the knex transaction on the storage's database, committed
+   * together with the step's checkpoint. Undefined in an ordinary task.
+   */
+  readonly trx: any;
 }
 
 /** Exactly one of the two is set: code runs either in a workflow body or in a task body. */

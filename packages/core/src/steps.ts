@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from './duration.js';
+import { validateName } from './names.js';
 import { requireExecution } from './scope.js';
 
 /**
@@ -47,4 +48,45 @@ export function random(): Promise<number> {
 /** A random UUID, checkpointed. Use it instead of `crypto.randomUUID()` in workflows. */
 export function uuid(): Promise<string> {
   return requireExecution('uuid()').valueStep('uuid', 'uuid', () => randomUUID());
+}
+
+/** Options of `waitForSignal`. */
+export interface WaitForSignalOptions {
+  /** Stop waiting after this long and return `undefined`. Default: wait until a signal comes. */
+  timeout?: DurationInput;
+}
+
+/**
+ * Waits durably for a signal sent with `runtime.signal(workflowId, name, payload)` and returns its payload,
+ * or `undefined` once the timeout passes. Each signal is delivered exactly once, whether it was sent before
+ * or after the wait began; the waiting workflow holds no worker slot.
+ *
+ * @example
+ * ```ts
+ * const approval = await waitForSignal<{ approved: boolean }>('approval', { timeout: '3 days' });
+ * if (!approval) return 'expired';
+ * ```
+ */
+export function waitForSignal<T = unknown>(name: string, options: WaitForSignalOptions = {}): Promise<T | undefined> {
+  const execution = requireExecution('waitForSignal()');
+  validateName(name, 'signal name');
+  const timeoutMs = options.timeout === undefined ? null : toMilliseconds(options.timeout, 'waitForSignal() timeout');
+  return execution.signalStep(name, timeoutMs) as Promise<T | undefined>;
+}
+
+/**
+ * Lets changed workflow code take a new branch while executions that began on the old code replay the old
+ * one: resolves true for executions that reach this point on the new code (a marker is checkpointed), false
+ * for executions that recorded another step here before the change.
+ *
+ * @example
+ * ```ts
+ * if (await patched('send-sms')) await this.sendSms(orderId);
+ * await this.sendEmail(orderId);
+ * ```
+ */
+export function patched(id: string): Promise<boolean> {
+  const execution = requireExecution('patched()');
+  validateName(id, 'patch id');
+  return execution.patched(id);
 }

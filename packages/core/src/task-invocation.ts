@@ -19,6 +19,8 @@ export interface AttemptRequest {
   log: Logger;
   /** Aborts the attempt from outside (lease lost, shutdown deadline). */
   signal?: AbortSignal;
+  /** The transaction of a transactional step. */
+  trx?: unknown;
 }
 
 /** Runs one attempt of a task body in its task context, with its timeout. */
@@ -35,6 +37,7 @@ export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
     idempotencyKey: request.idempotencyKey,
     signal: controller.signal,
     log: request.log,
+    trx: request.trx,
   };
   const body = runInTask(context, async () => meta.method.apply(request.target, request.args));
   let timer: { cancel(): void } | undefined;

@@ -35,8 +35,8 @@ export const FINISHED_STATUSES: readonly WorkflowStatus[] = ['completed', 'faile
 /** `workflow` for a workflow, `job` for a task enqueued on its own with `runtime.enqueue`. */
 export type WorkflowKind = 'workflow' | 'job';
 
-/** What a step was. */
-export type StepKind = 'task' | 'sleep' | 'now' | 'random' | 'uuid';
+/** What a step was: a task, a timer (`sleep`, `runAt`, a signal deadline), a checkpointed value, a child workflow, a received signal, or a `patched()` marker. */
+export type StepKind = 'task' | 'sleep' | 'now' | 'random' | 'uuid' | 'child' | 'signal' | 'patch';
 
 /** The stored record of a workflow, with payloads still serialized. */
 export interface WorkflowRecord {
@@ -55,8 +55,10 @@ export interface WorkflowRecord {
   /** Serialized error, once failed (or cancelled with a reason). */
   error: string | null;
   parentId: string | null;
-  /** Epoch ms when the row becomes claimable; lease expiry while running; null once finished. */
+  /** Epoch ms when the row becomes claimable; lease expiry while running; null once finished (or while waiting for a child or a signal with no timeout). */
   nextAt: number | null;
+  /** Epoch ms after which the workflow is cancelled with a TimeoutError (its `timeout` option), or null. */
+  deadlineAt: number | null;
   leaseOwner: string | null;
   leaseEpoch: number;
   /** How many times an execution was started (claims). */
@@ -79,6 +81,8 @@ export interface StepRecord {
   error: string | null;
   /** Attempts the step took (1 for a step that succeeded at once). */
   attempts: number;
+  /** `<hash>:<preview>` of the step's serialized arguments, checked on replay; null where a step has none. */
+  fingerprint: string | null;
   createdAt: number;
 }
 
@@ -96,7 +100,8 @@ export type EventType =
   | 'completed'
   | 'failed'
   | 'cancelled'
-  | 'retried';
+  | 'retried'
+  | 'signal_sent';
 
 /** One entry of a workflow's append-only event log. */
 export interface EventRecord {

@@ -192,7 +192,14 @@ export class Worker {
       log.debug({ epoch: row.epoch }, 'claimed');
       const state = await retryWhileUnavailable(() => config.storage.loadExecution(lease), { clock: config.clock, logger: log, what: 'loading a workflow' });
       const execution = new WorkflowExecution(
-        { storage: config.storage, serializer: config.serializer, clock: config.clock, logger: log, inMemoryWaitMs: config.inMemoryWaitMs },
+        {
+          storage: config.storage,
+          serializer: config.serializer,
+          clock: config.clock,
+          logger: log,
+          inMemoryWaitMs: config.inMemoryWaitMs,
+          wake: (at) => this.wake(at),
+        },
         lease,
         registration,
         state,

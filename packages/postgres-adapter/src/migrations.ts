@@ -46,6 +46,20 @@ const MIGRATIONS: string[] = [
      at bigint NOT NULL
    );
    CREATE INDEX {prefix}events_workflow ON {events} (workflow_id, id);`,
+  // 2: workflow deadlines, argument fingerprints, child lookup, signals.
+  `ALTER TABLE {wf} ADD COLUMN deadline_at bigint;
+   ALTER TABLE {steps} ADD COLUMN fingerprint text;
+   CREATE INDEX {prefix}workflows_parent ON {wf} (parent_id);
+   CREATE TABLE {signals} (
+     id bigserial PRIMARY KEY,
+     workflow_id text NOT NULL,
+     name text NOT NULL,
+     payload text NOT NULL,
+     created_at bigint NOT NULL,
+     delivered_seq integer,
+     delivered_at bigint
+   );
+   CREATE INDEX {prefix}signals_pending ON {signals} (workflow_id, name, id) WHERE delivered_seq IS NULL;`,
 ];
 
 /**
@@ -64,6 +78,7 @@ export async function migrate(database: PostgresDatabase, now: number): Promise<
         .replaceAll('{wf}', tables.wf)
         .replaceAll('{steps}', tables.steps)
         .replaceAll('{events}', tables.events)
+        .replaceAll('{signals}', tables.signals)
         .replaceAll('{prefix}', prefix);
       await trx.raw(sql);
       await trx.raw(`INSERT INTO ${tables.migrations} (version, applied_at) VALUES (?, ?)`, [version, now]);

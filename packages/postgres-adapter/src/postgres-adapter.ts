@@ -13,7 +13,10 @@ import {
   type NewStep,
   type NewWorkflow,
   type RetryState,
+  type SignalReceive,
   type StorageAdapter,
+  type TransactionStep,
+  type WaitingFor,
   type StorageCapabilities,
   type WorkflowRecord,
 } from '@steadfast/core';
@@ -26,6 +29,8 @@ import { createWorkflow } from './sql/create-workflow.js';
 import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
+import { receiveSignal, sendSignal } from './sql/signals.js';
+import { runTransactionStep } from './sql/transaction-step.js';
 import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
 
 /** Options of `new PostgresAdapter(...)`. */
@@ -66,7 +71,7 @@ function identifier(value: unknown, what: string): string {
  * ```
  */
 export class PostgresAdapter implements StorageAdapter {
-  readonly capabilities: StorageCapabilities = { notify: true };
+  readonly capabilities: StorageCapabilities = { notify: true, transactions: true };
   private readonly database: PostgresDatabase;
   private readonly connection: string | pg.ClientConfig;
   private readonly listenCheckIntervalMs: number;
@@ -155,8 +160,8 @@ export class PostgresAdapter implements StorageAdapter {
   recordRetry(lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): Promise<void> {
     return recordRetry(this.database, lease, retry, now);
   }
-  suspend(lease: Lease, wakeAt: number, now: number): Promise<void> {
-    return suspend(this.database, lease, wakeAt, now);
+  suspend(lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): Promise<void> {
+    return suspend(this.database, lease, wakeAt, now, waitingFor);
   }
   release(lease: Lease, now: number): Promise<void> {
     return release(this.database, lease, now);
@@ -167,8 +172,17 @@ export class PostgresAdapter implements StorageAdapter {
   fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void> {
     return fail(this.database, lease, error, failedSeq, now);
   }
-  cancelWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined> {
-    return cancelWorkflow(this.database, id, now);
+  cancelWorkflow(id: string, now: number, reason?: string): Promise<WorkflowRecord | undefined> {
+    return cancelWorkflow(this.database, id, now, reason);
+  }
+  sendSignal(workflowId: string, name: string, payload: string, now: number): Promise<'sent' | 'not_found' | 'finished'> {
+    return sendSignal(this.database, workflowId, name, payload, now);
+  }
+  receiveSignal(lease: Lease, receive: SignalReceive, now: number): Promise<string | null> {
+    return receiveSignal(this.database, lease, receive, now);
+  }
+  runTransactionStep(lease: Lease, step: TransactionStep, body: (trx: unknown) => Promise<string>, now: number): Promise<string> {
+    return runTransactionStep(this.database, lease, step, body, now);
   }
   retryWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined> {
     return retryWorkflow(this.database, id, now);

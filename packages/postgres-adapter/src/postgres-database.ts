@@ -15,6 +15,7 @@ export interface WorkflowRow {
   error: string | null;
   parent_id: string | null;
   next_at: string | null;
+  deadline_at: string | null;
   lease_owner: string | null;
   lease_epoch: string;
   attempts: number;
@@ -32,13 +33,13 @@ export const DB_NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 export const FENCE = "id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'";
 
 /**
- * Qualified table names and the query helper. SQL is written with `{wf}`, `{steps}`, `{events}` and
- * `{channel}` placeholders, expanded once per statement text and cached, so hot-path statements are built
+ * Qualified table names and the query helper. SQL is written with `{wf}`, `{steps}`, `{events}`,
+ * `{signals}` and `{now_db}` placeholders, expanded once per statement text and cached, so hot-path statements are built
  * once. Connection failures come back as `StorageUnavailableError` so the runtime waits them out.
  */
 export class PostgresDatabase {
   private readonly expanded = new Map<string, string>();
-  readonly tables: { wf: string; steps: string; events: string; migrations: string };
+  readonly tables: { wf: string; steps: string; events: string; signals: string; migrations: string };
 
   constructor(
     readonly knex: Knex,
@@ -50,7 +51,7 @@ export class PostgresDatabase {
     readonly channel: string,
   ) {
     const q = (table: string) => `"${schema}"."${prefix}${table}"`;
-    this.tables = { wf: q('workflows'), steps: q('steps'), events: q('events'), migrations: q('migrations') };
+    this.tables = { wf: q('workflows'), steps: q('steps'), events: q('events'), signals: q('signals'), migrations: q('migrations') };
   }
 
   private expand(sql: string): string {
@@ -60,6 +61,7 @@ export class PostgresDatabase {
         .replaceAll('{wf}', this.tables.wf)
         .replaceAll('{steps}', this.tables.steps)
         .replaceAll('{events}', this.tables.events)
+        .replaceAll('{signals}', this.tables.signals)
         .replaceAll('{now_db}', DB_NOW);
       this.expanded.set(sql, text);
     }

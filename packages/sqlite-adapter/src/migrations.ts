@@ -46,6 +46,20 @@ const MIGRATIONS: string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX {p}events_workflow ON {p}events (workflow_id, id);`,
+  // 2: workflow deadlines, argument fingerprints, child lookup, signals.
+  `ALTER TABLE {p}workflows ADD COLUMN deadline_at INTEGER;
+   ALTER TABLE {p}steps ADD COLUMN fingerprint TEXT;
+   CREATE INDEX {p}workflows_parent ON {p}workflows (parent_id);
+   CREATE TABLE {p}signals (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     workflow_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     delivered_seq INTEGER,
+     delivered_at INTEGER
+   );
+   CREATE INDEX {p}signals_pending ON {p}signals (workflow_id, name, id);`,
 ];
 
 /**

@@ -15,7 +15,10 @@ import {
   type NewStep,
   type NewWorkflow,
   type RetryState,
+  type SignalReceive,
   type StorageAdapter,
+  type TransactionStep,
+  type WaitingFor,
   type StorageCapabilities,
   type WorkflowRecord,
 } from '@steadfast/core';
@@ -27,6 +30,8 @@ import { createWorkflow } from './sql/create-workflow.js';
 import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
+import { receiveSignal, sendSignal } from './sql/signals.js';
+import { runTransactionStep } from './sql/transaction-step.js';
 import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
 
 /** Options of `new SqliteAdapter(...)`. */
@@ -56,13 +61,15 @@ const PREFIX = /^[a-z_][a-z0-9_]{0,40}$/;
  * ```
  */
 export class SqliteAdapter implements StorageAdapter {
-  readonly capabilities: StorageCapabilities = { notify: false };
+  readonly capabilities: StorageCapabilities = { notify: false, transactions: true };
   readonly filename: string;
   private readonly prefix: string;
   private readonly busyTimeoutMs: number;
   private readonly synchronous: 'FULL' | 'NORMAL';
   private knexInstance: Knex | undefined;
   private opening: Promise<SqliteDatabase> | undefined;
+  /** Held while a transactional step's transaction is open on the single connection; other work waits. */
+  private exclusive: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: SqliteAdapterOptions) {
@@ -92,9 +99,15 @@ export class SqliteAdapter implements StorageAdapter {
     return this.knexInstance;
   }
 
-  private database(): Promise<SqliteDatabase> {
-    if (this.closed) return Promise.reject(new ValidationError(`the SQLite adapter for ${this.filename} is closed`));
-    return (this.opening ??= this.open());
+  /**
+   * Runs a synchronous operation on the connection, never inside another caller's open transactional
+   * step: the gate is checked with no await between it and the operation.
+   */
+  private async run<T>(op: (database: SqliteDatabase) => T): Promise<T> {
+    if (this.closed) throw new ValidationError(`the SQLite adapter for ${this.filename} is closed`);
+    const database = await (this.opening ??= this.open());
+    while (this.exclusive) await this.exclusive;
+    return op(database);
   }
 
   private async open(): Promise<SqliteDatabase> {
@@ -111,7 +124,7 @@ export class SqliteAdapter implements StorageAdapter {
   }
 
   async migrate(): Promise<void> {
-    migrate(await this.database(), Date.now());
+    await this.run((database) => migrate(database, Date.now()));
   }
 
   async close(): Promise<void> {
@@ -123,55 +136,76 @@ export class SqliteAdapter implements StorageAdapter {
     }
   }
 
-  async createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult> {
-    return createWorkflow(await this.database(), input);
+  createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult> {
+    return this.run((db) => createWorkflow(db, input));
   }
-  async getWorkflow(id: string): Promise<WorkflowRecord | undefined> {
-    return getWorkflow(await this.database(), id);
+  getWorkflow(id: string): Promise<WorkflowRecord | undefined> {
+    return this.run((db) => getWorkflow(db, id));
   }
-  async listWorkflows(filter: ListWorkflowsFilter): Promise<WorkflowRecord[]> {
-    return listWorkflows(await this.database(), filter);
+  listWorkflows(filter: ListWorkflowsFilter): Promise<WorkflowRecord[]> {
+    return this.run((db) => listWorkflows(db, filter));
   }
-  async history(workflowId: string): Promise<EventRecord[]> {
-    return history(await this.database(), workflowId);
+  history(workflowId: string): Promise<EventRecord[]> {
+    return this.run((db) => history(db, workflowId));
   }
-  async unfinishedNames(): Promise<string[]> {
-    return unfinishedNames(await this.database());
+  unfinishedNames(): Promise<string[]> {
+    return this.run((db) => unfinishedNames(db));
   }
-  async claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
-    return claim(await this.database(), request);
+  claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
+    return this.run((db) => claim(db, request));
   }
-  async nextDueAt(filter: ClaimFilter): Promise<number | null> {
-    return nextDueAt(await this.database(), filter);
+  nextDueAt(filter: ClaimFilter): Promise<number | null> {
+    return this.run((db) => nextDueAt(db, filter));
   }
-  async loadExecution(lease: Lease): Promise<ExecutionState> {
-    return loadExecution(await this.database(), lease);
+  loadExecution(lease: Lease): Promise<ExecutionState> {
+    return this.run((db) => loadExecution(db, lease));
   }
-  async renewLeases(leases: Lease[], leaseMs: number, now: number): Promise<string[]> {
-    return renewLeases(await this.database(), leases, leaseMs, now);
+  renewLeases(leases: Lease[], leaseMs: number, now: number): Promise<string[]> {
+    return this.run((db) => renewLeases(db, leases, leaseMs, now));
   }
-  async recordStep(lease: Lease, step: NewStep, now: number): Promise<void> {
-    recordStep(await this.database(), lease, step, now);
+  recordStep(lease: Lease, step: NewStep, now: number): Promise<void> {
+    return this.run((db) => recordStep(db, lease, step, now));
   }
-  async recordRetry(lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): Promise<void> {
-    recordRetry(await this.database(), lease, retry, now);
+  recordRetry(lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): Promise<void> {
+    return this.run((db) => recordRetry(db, lease, retry, now));
   }
-  async suspend(lease: Lease, wakeAt: number, now: number): Promise<void> {
-    suspend(await this.database(), lease, wakeAt, now);
+  suspend(lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): Promise<void> {
+    return this.run((db) => suspend(db, lease, wakeAt, now, waitingFor));
   }
-  async release(lease: Lease, now: number): Promise<void> {
-    release(await this.database(), lease, now);
+  release(lease: Lease, now: number): Promise<void> {
+    return this.run((db) => release(db, lease, now));
   }
-  async complete(lease: Lease, output: string, now: number): Promise<void> {
-    complete(await this.database(), lease, output, now);
+  complete(lease: Lease, output: string, now: number): Promise<void> {
+    return this.run((db) => complete(db, lease, output, now));
   }
-  async fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void> {
-    fail(await this.database(), lease, error, failedSeq, now);
+  fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void> {
+    return this.run((db) => fail(db, lease, error, failedSeq, now));
   }
-  async cancelWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined> {
-    return cancelWorkflow(await this.database(), id, now);
+  cancelWorkflow(id: string, now: number, reason?: string): Promise<WorkflowRecord | undefined> {
+    return this.run((db) => cancelWorkflow(db, id, now, reason));
   }
-  async retryWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined> {
-    return retryWorkflow(await this.database(), id, now);
+  retryWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined> {
+    return this.run((db) => retryWorkflow(db, id, now));
+  }
+  sendSignal(workflowId: string, name: string, payload: string, now: number): Promise<'sent' | 'not_found' | 'finished'> {
+    return this.run((db) => sendSignal(db, workflowId, name, payload, now));
+  }
+  receiveSignal(lease: Lease, receive: SignalReceive, now: number): Promise<string | null> {
+    return this.run((db) => receiveSignal(db, lease, receive, now));
+  }
+
+  /** Holds the connection exclusively while the step's transaction is open (other work waits its turn). */
+  async runTransactionStep(lease: Lease, step: TransactionStep, body: (trx: unknown) => Promise<string>, now: number): Promise<string> {
+    let release!: () => void;
+    const database = await this.run((db) => {
+      this.exclusive = new Promise<void>((resolve) => (release = resolve));
+      return db;
+    });
+    try {
+      return await runTransactionStep(database, this.knex, lease, step, body, now);
+    } finally {
+      this.exclusive = undefined;
+      release();
+    }
   }
 }

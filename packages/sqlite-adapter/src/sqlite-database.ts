@@ -15,6 +15,7 @@ export interface WorkflowRow {
   error: string | null;
   parent_id: string | null;
   next_at: number | null;
+  deadline_at: number | null;
   lease_owner: string | null;
   lease_epoch: number;
   attempts: number;
@@ -69,6 +70,21 @@ export class SqliteDatabase {
   fenced(sql: string, lease: Lease, ...params: unknown[]): void {
     const result = this.sql(sql).run(...params, lease.workflowId, lease.owner, lease.epoch);
     if (result.changes !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
+  }
+
+  /**
+   * Makes a parked workflow due at `now` (unless it is due sooner already): what a finishing child or an
+   * arriving signal does. SQLite runs one writer at a time, so this cannot race the park itself.
+   */
+  wake(workflowId: string | null, now: number): void {
+    if (workflowId === null) return;
+    this.sql("UPDATE {p}workflows SET next_at = ? WHERE id = ? AND status = 'sleeping' AND (next_at IS NULL OR next_at > ?)").run(now, workflowId, now);
+  }
+
+  /** Wakes the parent of `childId`, if it has one. */
+  wakeParent(childId: string, now: number): void {
+    const row = this.sql('SELECT parent_id FROM {p}workflows WHERE id = ?').get(childId) as { parent_id: string | null } | undefined;
+    this.wake(row?.parent_id ?? null, now);
   }
 
   /** Asserts the lease is held, touching `updated_at`. */

@@ -74,20 +74,49 @@ export interface StorageAdapter {
   recordStep(lease: Lease, step: NewStep, now: number): Promise<void>;
   /** Records a failed attempt that will be retried at `retryAt` (fenced) as a `retry_scheduled` event. */
   recordRetry(lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): Promise<void>;
-  /** Releases the lease and parks the workflow as `sleeping` until `wakeAt` (fenced). */
-  suspend(lease: Lease, wakeAt: number, now: number): Promise<void>;
+  /**
+   * Releases the lease and parks the workflow as `sleeping` until `wakeAt`, or with no wake time (null)
+   * until something wakes it (fenced). With `waitingFor`, it must not miss a wake-up that races the park: if
+   * one of those children has finished, or a signal of one of those names is waiting, it is due at once.
+   * Children finishing (`complete`, `fail`, `cancelWorkflow`) and `sendSignal` wake a parked workflow.
+   */
+  suspend(lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): Promise<void>;
   /** Releases the lease of a running workflow so any worker may claim it at once (graceful shutdown). */
   release(lease: Lease, now: number): Promise<void>;
-  /** Marks the workflow completed with its serialized result (fenced). */
+  /** Marks the workflow completed with its serialized result (fenced), and wakes its parent if it has one. */
   complete(lease: Lease, output: string, now: number): Promise<void>;
   /**
-   * Marks the workflow failed (fenced). `failedSeq` is the step whose error failed the workflow, if any:
-   * `retryWorkflow` discards that one checkpoint so the step runs again.
+   * Marks the workflow failed (fenced), and wakes its parent if it has one. `failedSeq` is the step whose
+   * error failed the workflow, if any: `retryWorkflow` discards that one checkpoint so the step runs again.
    */
   fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void>;
 
-  /** Cancels an unfinished workflow (and fences out a running execution). Returns the record after the call. */
-  cancelWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined>;
+  /**
+   * Cancels an unfinished workflow and its unfinished descendants (fencing out running executions), storing
+   * `reason` (a serialized error) if given, and wakes the parent of the workflow. Returns the record after the call.
+   */
+  cancelWorkflow(id: string, now: number, reason?: string): Promise<WorkflowRecord | undefined>;
+
+  /**
+   * Stores a signal for a workflow and wakes it if it is parked. Refused (no row written) for an unknown
+   * workflow (`'not_found'`) or a finished one (`'finished'`).
+   */
+  sendSignal(workflowId: string, name: string, payload: string, now: number): Promise<'sent' | 'not_found' | 'finished'>;
+  /**
+   * For a workflow waiting at step `seq` for a signal `name` (fenced): consumes the oldest undelivered signal
+   * of that name and checkpoints the step with its payload, exactly once; or, if none is waiting and the
+   * deadline has passed, checkpoints the step with `timeoutOutput`. Returns the step's output, or null if
+   * the workflow must wait.
+   */
+  receiveSignal(lease: Lease, receive: SignalReceive, now: number): Promise<string | null>;
+  /**
+   * With `capabilities.transactions`: runs `body` in a database transaction on the storage's own database
+   * and commits it together with the step's checkpoint (its serialized result, which `body` returns,
+   * fenced), so the body's writes happen exactly once. If `body` throws, or the lease is lost, everything
+   * rolls back and the error is rethrown. If the step is checkpointed already (a commit whose answer was
+   * lost), `body` does not run. Resolves with the checkpointed output.
+   */
+  runTransactionStep?(lease: Lease, step: TransactionStep, body: (trx: unknown) => Promise<string>, now: number): Promise<string>;
   /**
    * Makes a failed workflow pending again: discards the checkpoint of the step that failed it, keeps every
    * other checkpoint, resets the recovery count. Returns the record after the call.
@@ -98,6 +127,32 @@ export interface StorageAdapter {
 export interface StorageCapabilities {
   /** The adapter can wake idle workers when work is created (e.g. PostgreSQL LISTEN/NOTIFY). */
   readonly notify: boolean;
+  /** The adapter implements `runTransactionStep` (transactional steps). */
+  readonly transactions: boolean;
+}
+
+/** What a parked workflow waits for besides its wake time. */
+export interface WaitingFor {
+  /** Ids of child workflows it awaits. */
+  children?: readonly string[];
+  /** Names of signals it awaits. */
+  signals?: readonly string[];
+}
+
+export interface SignalReceive {
+  seq: number;
+  name: string;
+  /** When waiting stops (epoch ms), or null to wait forever. */
+  deadline: number | null;
+  /** The serialized output checkpointed on timeout. */
+  timeoutOutput: string;
+}
+
+export interface TransactionStep {
+  seq: number;
+  name: string;
+  attempts: number;
+  fingerprint: string | null;
 }
 
 /** The proof that a worker holds a workflow: every fenced write names it. */
@@ -118,6 +173,8 @@ export interface NewWorkflow {
   parentId: string | null;
   /** When it may start (epoch ms). */
   nextAt: number;
+  /** When it times out (epoch ms), or null. */
+  deadlineAt: number | null;
   now: number;
 }
 
@@ -157,6 +214,7 @@ export interface NewStep {
   output: string | null;
   error: string | null;
   attempts: number;
+  fingerprint: string | null;
 }
 
 /** Failed attempts of a step not yet checkpointed, and when the next one is due. */
@@ -168,6 +226,8 @@ export interface RetryState {
 
 export interface ExecutionState {
   args: string;
+  /** The workflow's timeout deadline (epoch ms), or null. */
+  deadlineAt: number | null;
   steps: StepRecord[];
   /** Keyed by step position. */
   retries: Map<number, RetryState>;

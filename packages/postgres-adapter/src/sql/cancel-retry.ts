@@ -2,20 +2,31 @@ import type { WorkflowRecord } from '@steadfast/core';
 import type { PostgresDatabase, WorkflowRow } from '../postgres-database.js';
 import { getWorkflow, toRecord } from './read-workflows.js';
 
-/** Cancels an unfinished workflow; the epoch moves on so a running execution's next write is refused. */
-export async function cancelWorkflow(database: PostgresDatabase, id: string, now: number): Promise<WorkflowRecord | undefined> {
-  const [row] = await database.rows<WorkflowRow>(
-    `WITH c AS (
-       UPDATE {wf} SET status = 'cancelled', next_at = NULL, lease_owner = NULL, lease_epoch = lease_epoch + 1,
-              finished_at = ?, updated_at = ?
-        WHERE id = ? AND status IN ('pending', 'running', 'sleeping') RETURNING *
+/**
+ * Cancels an unfinished workflow and its unfinished descendants in one statement; epochs move on so running
+ * executions' next writes are refused. The root keeps `reason` as its error, and its parent is woken.
+ */
+export async function cancelWorkflow(database: PostgresDatabase, id: string, now: number, reason?: string): Promise<WorkflowRecord | undefined> {
+  await database.rows(
+    `WITH RECURSIVE tree AS (
+       SELECT id FROM {wf} WHERE id = ?
+       UNION SELECT w.id FROM {wf} w JOIN tree t ON w.parent_id = t.id
+     ), c AS (
+       UPDATE {wf} w SET status = 'cancelled', error = CASE WHEN w.id = ? THEN ?::text END, next_at = NULL, lease_owner = NULL,
+              lease_epoch = w.lease_epoch + 1, finished_at = ?, updated_at = ?
+         FROM tree WHERE w.id = tree.id AND w.status IN ('pending', 'running', 'sleeping')
+       RETURNING w.id, w.parent_id
      ), ev AS (
-       INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, 'cancelled', NULL, NULL, ? FROM c
+       INSERT INTO {events} (workflow_id, type, seq, data, at)
+       SELECT id, 'cancelled', NULL, CASE WHEN id = ? THEN NULL ELSE json_build_object('by', ?::text)::text END, ? FROM c
+     ), p AS (
+       UPDATE {wf} x SET next_at = CASE WHEN x.status = 'sleeping' AND (x.next_at IS NULL OR x.next_at > ?::bigint) THEN ?::bigint ELSE x.next_at END
+         FROM c WHERE c.id = ? AND x.id = c.parent_id RETURNING x.status
      )
-     SELECT * FROM c`,
-    [now, now, id, now],
+     SELECT (SELECT count(*) FROM c) AS cancelled, (SELECT count(pg_notify(?, ?)) FROM p WHERE p.status = 'sleeping') AS woke`,
+    [id, id, reason ?? null, now, now, id, id, now, now, now, id, database.channel, String(now)],
   );
-  return row ? toRecord(row) : getWorkflow(database, id);
+  return getWorkflow(database, id);
 }
 
 /** Makes a failed workflow pending again, discarding only the checkpoint of the step that failed it. */

@@ -9,14 +9,14 @@ import { getWorkflow, toRecord } from './read-workflows.js';
 export async function createWorkflow(database: PostgresDatabase, w: NewWorkflow): Promise<CreateWorkflowResult> {
   const [inserted] = await database.rows<WorkflowRow>(
     `WITH ins AS (
-       INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *
+       INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *
      ), ev AS (
        INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, 'created', NULL, ?, ? FROM ins
      )
      SELECT ins.*, pg_notify(?, ins.next_at::text) AS notified FROM ins`,
     [
-      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.now, w.now,
+      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.now, w.now,
       JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now,
       database.channel,
     ],

@@ -9,19 +9,21 @@ interface StepJson {
   output: string | null;
   error: string | null;
   attempts: number;
+  fingerprint: string | null;
   created_at: number;
 }
 
 /** Arguments, checkpoints, and failed attempts since the last manual retry, in one round trip. */
 export async function loadExecution(database: PostgresDatabase, lease: Lease): Promise<ExecutionState> {
-  const [row] = await database.rows<{ args: string | null; steps: StepJson[]; retries: Array<{ seq: number; data: string }> }>(
+  const [row] = await database.rows<{ args: string | null; deadline_at: string | null; steps: StepJson[]; retries: Array<{ seq: number; data: string }> }>(
     `SELECT (SELECT args FROM {wf} WHERE id = ?) AS args,
+            (SELECT deadline_at FROM {wf} WHERE id = ?) AS deadline_at,
             (SELECT coalesce(json_agg(s ORDER BY s.seq), '[]'::json) FROM {steps} s WHERE s.workflow_id = ?) AS steps,
             (SELECT coalesce(json_agg(json_build_object('seq', e.seq, 'data', e.data) ORDER BY e.id), '[]'::json)
                FROM {events} e
               WHERE e.workflow_id = ? AND e.type = 'retry_scheduled'
                 AND e.id > coalesce((SELECT max(id) FROM {events} WHERE workflow_id = ? AND type = 'retried'), 0)) AS retries`,
-    [lease.workflowId, lease.workflowId, lease.workflowId, lease.workflowId],
+    [lease.workflowId, lease.workflowId, lease.workflowId, lease.workflowId, lease.workflowId],
   );
   if (!row || row.args === null) throw new WorkflowNotFoundError(lease.workflowId);
   const retries = new Map<number, RetryState>();
@@ -31,6 +33,7 @@ export async function loadExecution(database: PostgresDatabase, lease: Lease): P
   }
   return {
     args: row.args,
+    deadlineAt: row.deadline_at === null ? null : Number(row.deadline_at),
     steps: row.steps.map((s) => ({
       workflowId: s.workflow_id,
       seq: s.seq,
@@ -39,6 +42,7 @@ export async function loadExecution(database: PostgresDatabase, lease: Lease): P
       output: s.output,
       error: s.error,
       attempts: s.attempts,
+      fingerprint: s.fingerprint,
       createdAt: Number(s.created_at),
     })),
     retries,

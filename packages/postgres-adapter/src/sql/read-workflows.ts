@@ -17,6 +17,7 @@ export function toRecord(row: WorkflowRow): WorkflowRecord {
     error: row.error,
     parentId: row.parent_id,
     nextAt: num(row.next_at),
+    deadlineAt: num(row.deadline_at),
     leaseOwner: row.lease_owner,
     leaseEpoch: Number(row.lease_epoch),
     attempts: row.attempts,

@@ -6,12 +6,12 @@ import { FENCE, type PostgresDatabase } from '../postgres-database.js';
  * trip. Under a held lease an existing row at this position is this lease's own earlier write (repeated
  * after a lost response), so it is not an error and writes no second event.
  */
-const RECORD_STEP = `
+export const RECORD_STEP = `
   WITH fence AS (
     UPDATE {wf} SET updated_at = ? WHERE ${FENCE} RETURNING id
   ), step AS (
-    INSERT INTO {steps} (workflow_id, seq, name, kind, output, error, attempts, created_at)
-    SELECT id, ?, ?, ?, ?, ?, ?, ? FROM fence
+    INSERT INTO {steps} (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)
+    SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM fence
     ON CONFLICT (workflow_id, seq) DO NOTHING
     RETURNING workflow_id
   ), ev AS (
@@ -24,7 +24,7 @@ export async function recordStep(database: PostgresDatabase, lease: Lease, step:
   const data = JSON.stringify({ name: step.name, kind: step.kind, attempts: step.attempts });
   const [row] = await database.rows<{ fenced: number }>(RECORD_STEP, [
     now, lease.workflowId, lease.owner, lease.epoch,
-    step.seq, step.name, step.kind, step.output, step.error, step.attempts, now,
+    step.seq, step.name, step.kind, step.output, step.error, step.attempts, step.fingerprint, now,
     type, step.seq, data, now,
   ]);
   if (row?.fenced !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);

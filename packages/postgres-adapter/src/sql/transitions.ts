@@ -1,4 +1,4 @@
-import { LeaseLostError, type Lease } from '@steadfast/core';
+import { LeaseLostError, type Lease, type WaitingFor } from '@steadfast/core';
 import { FENCE, type PostgresDatabase } from '../postgres-database.js';
 
 /**
@@ -12,17 +12,30 @@ function transition(set: string, eventType: string, notify: boolean): string {
     ), ev AS (
       INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, '${eventType}', ?::int, ?, ? FROM t
     )
-    SELECT id${notify ? ', pg_notify(?, next_at::text) AS notified' : ''} FROM t`;
+    SELECT id${notify ? ', (CASE WHEN next_at IS NOT NULL THEN pg_notify(?, next_at::text) END)::text AS notified' : ''} FROM t`;
+}
+
+/**
+ * A workflow that finishes wakes its parent. The parent row is locked whatever its status, so this cannot
+ * slip between a parent's park and its check for finished children (see `suspend`).
+ */
+function finish(set: string, eventType: string): string {
+  return `
+    WITH t AS (
+      UPDATE {wf} SET ${set} WHERE ${FENCE} RETURNING id, parent_id
+    ), ev AS (
+      INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, '${eventType}', ?::int, ?, ? FROM t
+    ), p AS (
+      UPDATE {wf} w SET next_at = CASE WHEN w.status = 'sleeping' AND (w.next_at IS NULL OR w.next_at > ?::bigint) THEN ?::bigint ELSE w.next_at END
+        FROM t WHERE w.id = t.parent_id RETURNING w.status
+    )
+    SELECT id, (SELECT count(pg_notify(?, ?)) FROM p WHERE p.status = 'sleeping') AS woke FROM t`;
 }
 
 const SUSPEND = transition("status = 'sleeping', next_at = ?, lease_owner = NULL, updated_at = ?", 'sleeping', true);
 const RELEASE = transition("status = 'pending', next_at = ?, lease_owner = NULL, updated_at = ?", 'released', true);
-const COMPLETE = transition(
-  "status = 'completed', output = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ?",
-  'completed',
-  false,
-);
-const FAIL = transition("status = 'failed', error = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ?", 'failed', false);
+const COMPLETE = finish("status = 'completed', output = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ?", 'completed');
+const FAIL = finish("status = 'failed', error = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ?", 'failed');
 
 async function run(database: PostgresDatabase, sql: string, lease: Lease, bindings: unknown[]): Promise<void> {
   const rows = await database.rows(sql, bindings);
@@ -31,8 +44,28 @@ async function run(database: PostgresDatabase, sql: string, lease: Lease, bindin
 
 const fence = (lease: Lease) => [lease.workflowId, lease.owner, lease.epoch];
 
-export function suspend(database: PostgresDatabase, lease: Lease, wakeAt: number, now: number): Promise<void> {
-  return run(database, SUSPEND, lease, [wakeAt, now, ...fence(lease), null, JSON.stringify({ wakeAt }), now, database.channel]);
+/**
+ * Parks the workflow. When it waits for children or signals, a second statement in the same transaction,
+ * run after the park has locked the row, looks for ones that already arrived: anything that finished or was
+ * sent before sees the row as it was and is found here; anything later waits for our lock and then sees
+ * the row parked, so it wakes it. No wake-up is lost either way.
+ */
+export async function suspend(database: PostgresDatabase, lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): Promise<void> {
+  const bindings = [wakeAt, now, ...fence(lease), null, JSON.stringify({ wakeAt, ...waitingFor }), now, database.channel];
+  if (!waitingFor) return run(database, SUSPEND, lease, bindings);
+  await database.transaction(async (trx) => {
+    const parked = await database.rows(SUSPEND, bindings, trx);
+    if (parked.length !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
+    await database.rows(
+      `UPDATE {wf} SET next_at = ?::bigint
+        WHERE id = ? AND (
+          EXISTS (SELECT 1 FROM {wf} c WHERE c.id = ANY(?::text[]) AND c.status IN ('completed', 'failed', 'cancelled'))
+          OR EXISTS (SELECT 1 FROM {signals} s WHERE s.workflow_id = ? AND s.delivered_seq IS NULL AND s.name = ANY(?::text[])))
+        RETURNING pg_notify(?, ?)`,
+      [now, lease.workflowId, waitingFor.children ?? [], lease.workflowId, waitingFor.signals ?? [], database.channel, String(now)],
+      trx,
+    );
+  });
 }
 
 export function release(database: PostgresDatabase, lease: Lease, now: number): Promise<void> {
@@ -40,11 +73,11 @@ export function release(database: PostgresDatabase, lease: Lease, now: number): 
 }
 
 export function complete(database: PostgresDatabase, lease: Lease, output: string, now: number): Promise<void> {
-  return run(database, COMPLETE, lease, [output, now, now, ...fence(lease), null, null, now]);
+  return run(database, COMPLETE, lease, [output, now, now, ...fence(lease), null, null, now, now, now, database.channel, String(now)]);
 }
 
 export function fail(database: PostgresDatabase, lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void> {
-  return run(database, FAIL, lease, [error, now, now, ...fence(lease), failedSeq, `{"error":${error}}`, now]);
+  return run(database, FAIL, lease, [error, now, now, ...fence(lease), failedSeq, `{"error":${error}}`, now, now, now, database.channel, String(now)]);
 }
 
 /** Extends the leases still held (by the database clock) in one statement; returns the ids that are lost. */

@@ -2,16 +2,28 @@ import type { WorkflowRecord } from '@steadfast/core';
 import type { SqliteDatabase } from '../sqlite-database.js';
 import { getWorkflow } from './read-workflows.js';
 
-/** Cancels an unfinished workflow; the epoch moves on so a running execution's next write is refused. */
-export function cancelWorkflow(database: SqliteDatabase, id: string, now: number): WorkflowRecord | undefined {
+/**
+ * Cancels an unfinished workflow and its unfinished descendants; the epoch moves on so a running
+ * execution's next write is refused. The root keeps `reason` as its error; its parent is woken.
+ */
+export function cancelWorkflow(database: SqliteDatabase, id: string, now: number, reason?: string): WorkflowRecord | undefined {
   return database.write(() => {
-    const result = database
+    const tree = database
       .sql(
-        `UPDATE {p}workflows SET status = 'cancelled', next_at = NULL, lease_owner = NULL, lease_epoch = lease_epoch + 1,
-           finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'running', 'sleeping')`,
+        `WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT w.id FROM {p}workflows w JOIN tree t ON w.parent_id = t.id)
+         SELECT w.id FROM {p}workflows w JOIN tree t ON w.id = t.id WHERE w.status IN ('pending', 'running', 'sleeping')`,
       )
-      .run(now, now, id);
-    if (result.changes === 1) database.event(id, 'cancelled', null, null, now);
+      .all(id) as { id: string }[];
+    for (const { id: target } of tree) {
+      database
+        .sql(
+          `UPDATE {p}workflows SET status = 'cancelled', error = ?, next_at = NULL, lease_owner = NULL, lease_epoch = lease_epoch + 1,
+             finished_at = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(target === id ? (reason ?? null) : null, now, now, target);
+      database.event(target, 'cancelled', null, target === id ? null : JSON.stringify({ by: id }), now);
+    }
+    if (tree.some((row) => row.id === id)) database.wakeParent(id, now);
     return getWorkflow(database, id);
   });
 }

@@ -9,13 +9,14 @@ interface StepRow {
   output: string | null;
   error: string | null;
   attempts: number;
+  fingerprint: string | null;
   created_at: number;
 }
 
 /** Arguments, checkpoints, and the failed attempts recorded since the last manual retry. */
 export function loadExecution(database: SqliteDatabase, lease: Lease): ExecutionState {
   const id = lease.workflowId;
-  const row = database.sql('SELECT args FROM {p}workflows WHERE id = ?').get(id) as { args: string } | undefined;
+  const row = database.sql('SELECT args, deadline_at FROM {p}workflows WHERE id = ?').get(id) as { args: string; deadline_at: number | null } | undefined;
   if (!row) throw new WorkflowNotFoundError(id);
   const steps = (database.sql('SELECT * FROM {p}steps WHERE workflow_id = ? ORDER BY seq').all(id) as StepRow[]).map(
     (s): StepRecord => ({
@@ -26,6 +27,7 @@ export function loadExecution(database: SqliteDatabase, lease: Lease): Execution
       output: s.output,
       error: s.error,
       attempts: s.attempts,
+      fingerprint: s.fingerprint,
       createdAt: s.created_at,
     }),
   );
@@ -40,5 +42,5 @@ export function loadExecution(database: SqliteDatabase, lease: Lease): Execution
     const { attempt, retryAt } = JSON.parse(r.data) as RetryState;
     retries.set(r.seq, { attempt, retryAt });
   }
-  return { args: row.args, steps, retries };
+  return { args: row.args, deadlineAt: row.deadline_at, steps, retries };
 }

@@ -15,6 +15,7 @@ export function toRecord(row: WorkflowRow): WorkflowRecord {
     error: row.error,
     parentId: row.parent_id,
     nextAt: row.next_at,
+    deadlineAt: row.deadline_at,
     leaseOwner: row.lease_owner,
     leaseEpoch: row.lease_epoch,
     attempts: row.attempts,

@@ -9,10 +9,10 @@ export function recordStep(database: SqliteDatabase, lease: Lease, step: NewStep
     // (a retry after a lost response), so it is not an error.
     const inserted = database
       .sql(
-        `INSERT INTO {p}steps (workflow_id, seq, name, kind, output, error, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO {p}steps (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (workflow_id, seq) DO NOTHING`,
       )
-      .run(lease.workflowId, step.seq, step.name, step.kind, step.output, step.error, step.attempts, now);
+      .run(lease.workflowId, step.seq, step.name, step.kind, step.output, step.error, step.attempts, step.fingerprint, now);
     if (inserted.changes === 0) return;
     const type = step.error === null ? 'step_completed' : 'step_failed';
     database.event(lease.workflowId, type, step.seq, JSON.stringify({ name: step.name, kind: step.kind, attempts: step.attempts }), now);

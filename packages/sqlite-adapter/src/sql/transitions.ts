@@ -1,11 +1,19 @@
-import type { Lease } from '@steadfast/core';
+import type { Lease, WaitingFor } from '@steadfast/core';
 import { FENCE, type SqliteDatabase } from '../sqlite-database.js';
 
-/** Parks the workflow until `wakeAt` and releases its lease. */
-export function suspend(database: SqliteDatabase, lease: Lease, wakeAt: number, now: number): void {
+/** Parks the workflow until `wakeAt` (or until woken) and releases its lease; due at once if what it waits for is there. */
+export function suspend(database: SqliteDatabase, lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): void {
   database.write(() => {
     database.fenced(`UPDATE {p}workflows SET status = 'sleeping', next_at = ?, lease_owner = NULL, updated_at = ? WHERE ${FENCE}`, lease, wakeAt, now);
-    database.event(lease.workflowId, 'sleeping', null, JSON.stringify({ wakeAt }), now);
+    database.event(lease.workflowId, 'sleeping', null, JSON.stringify({ wakeAt, ...waitingFor }), now);
+    if (!waitingFor) return;
+    const ready = database
+      .sql(
+        `SELECT EXISTS (SELECT 1 FROM {p}workflows WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('completed', 'failed', 'cancelled'))
+             OR EXISTS (SELECT 1 FROM {p}signals WHERE workflow_id = ? AND delivered_seq IS NULL AND name IN (SELECT value FROM json_each(?))) AS ready`,
+      )
+      .get(JSON.stringify(waitingFor.children ?? []), lease.workflowId, JSON.stringify(waitingFor.signals ?? [])) as { ready: number };
+    if (ready.ready) database.wake(lease.workflowId, now);
   });
 }
 
@@ -24,6 +32,7 @@ export function complete(database: SqliteDatabase, lease: Lease, output: string,
       lease, output, now, now,
     );
     database.event(lease.workflowId, 'completed', null, null, now);
+    database.wakeParent(lease.workflowId, now);
   });
 }
 
@@ -34,6 +43,7 @@ export function fail(database: SqliteDatabase, lease: Lease, error: string, fail
       lease, error, now, now,
     );
     database.event(lease.workflowId, 'failed', failedSeq, `{"error":${error}}`, now);
+    database.wakeParent(lease.workflowId, now);
   });
 }
 

@@ -1,0 +1,30 @@
+import { LeaseLostError, type Lease, type TransactionStep } from '@steadfast/core';
+import type { PostgresDatabase } from '../postgres-database.js';
+import { RECORD_STEP } from './record-step.js';
+
+/**
+ * Runs a transactional step's body in a knex transaction and writes its checkpoint (fenced) in the same
+ * transaction: both commit, or neither. A step already checkpointed (a commit whose answer was lost) is
+ * not run again. The fence is checked last, so the workflow row is not locked while the body runs.
+ */
+export async function runTransactionStep(
+  database: PostgresDatabase,
+  lease: Lease,
+  step: TransactionStep,
+  body: (trx: unknown) => Promise<string>,
+  now: number,
+): Promise<string> {
+  return database.transaction(async (trx) => {
+    const [existing] = await database.rows<{ output: string }>('SELECT output FROM {steps} WHERE workflow_id = ? AND seq = ?', [lease.workflowId, step.seq], trx);
+    if (existing) return existing.output;
+    const output = await body(trx);
+    const data = JSON.stringify({ name: step.name, kind: 'task', attempts: step.attempts, transactional: true });
+    const [row] = await database.rows<{ fenced: number }>(
+      RECORD_STEP,
+      [now, lease.workflowId, lease.owner, lease.epoch, step.seq, step.name, 'task', output, null, step.attempts, step.fingerprint, now, 'step_completed', step.seq, data, now],
+      trx,
+    );
+    if (row?.fenced !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
+    return output;
+  });
+}

@@ -129,7 +129,7 @@ export class WorkflowExecution {
 
   private async drive(): Promise<ExecutionOutcome> {
     const { serializer } = this.deps;
-    if (this.state.deadlineAt !== null && (await this.armDeadline(this.state.deadlineAt))) return 'abandoned';
+    if (this.state.deadlineAt != null && (await this.armDeadline(this.state.deadlineAt))) return 'abandoned';
     let settled: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
     try {
       const args = serializer.deserialize(this.state.args) as unknown[];
@@ -209,7 +209,7 @@ export class WorkflowExecution {
     const now = this.clock.now();
     const waiting = this.waitingChildren.size > 0 || this.waitingSignals.size > 0;
     let wakeAt: number | null = this.wakes.size > 0 ? Math.min(...this.wakes) : waiting ? null : now;
-    if (this.state.deadlineAt !== null) wakeAt = Math.min(wakeAt ?? Infinity, this.state.deadlineAt);
+    if (this.state.deadlineAt != null) wakeAt = Math.min(wakeAt ?? Infinity, this.state.deadlineAt);
     const waitingFor = waiting ? { children: [...this.waitingChildren], signals: [...this.waitingSignals] } : undefined;
     await this.write(() => this.deps.storage.suspend(this.lease, wakeAt, now, waitingFor));
     this.deps.logger.debug({ wakeAt: wakeAt === null ? null : new Date(wakeAt).toISOString(), waitingFor }, 'workflow suspended');

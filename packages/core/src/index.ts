@@ -14,7 +14,8 @@ export type { WaitForSignalOptions } from './steps.js';
 export { taskContext } from './scope.js';
 export type { TaskContext } from './scope.js';
 export { Runtime } from './runtime.js';
-export type { StartWorkflowOptions, EnqueueOptions, ShutdownOptions } from './runtime.js';
+export type { StartWorkflowOptions, EnqueueOptions, ShutdownOptions, RuntimeStats } from './runtime.js';
+export type { RetentionOptions } from './retention.js';
 export type { RuntimeOptions } from './runtime-options.js';
 export { WorkflowHandle } from './workflow-handle.js';
 export type { WorkflowInfo, WorkflowEvent } from './workflow-handle.js';
@@ -29,5 +30,5 @@ export type { Serializer, SerializerOptions, ErrorClass } from './serialization.
 export { validateName } from './names.js';
 export type {
   StorageAdapter, StorageCapabilities, Lease, NewWorkflow, CreateWorkflowResult, ClaimFilter, ClaimRequest,
-  ClaimedWorkflow, NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep,
+  ClaimedWorkflow, NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest,
 } from './storage/storage-adapter.js';

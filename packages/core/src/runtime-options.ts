@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './clock.js';
 import { STEADFAST_ERROR_CLASSES, ValidationError } from './errors.js';
 import { validateInteger, validateName } from './names.js';
 import { createSerializer, DEFAULT_MAX_PAYLOAD_BYTES, type ErrorClass, type Serializer } from './serialization.js';
+import { resolveRetention, type ResolvedRetention, type RetentionOptions } from './retention.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
 
 /** Options of `new Runtime(...)`. */
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   serializer?: Serializer;
   /** Names this worker in leases and logs. Default `<hostname>:<pid>:<random>`. */
   workerId?: string;
+  /** Purge finished workflows after these ages (a started runtime does it; one worker at a time). Default: keep all. */
+  retention?: RetentionOptions;
 }
 
 export interface ResolvedOptions {
@@ -49,11 +52,12 @@ export interface ResolvedOptions {
   clock: Clock;
   serializer: Serializer;
   workerId: string;
+  retention: ResolvedRetention | undefined;
 }
 
 const KNOWN = new Set([
   'storage', 'logger', 'concurrency', 'queues', 'leaseMs', 'heartbeatMs', 'pollIntervalMs',
-  'inMemoryWaitMs', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'workerId',
+  'inMemoryWaitMs', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'workerId', 'retention',
 ]);
 
 export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
@@ -87,5 +91,6 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     clock: options.clock ?? systemClock,
     serializer,
     workerId: validateName(options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, 'workerId'),
+    retention: resolveRetention(options.retention),
   };
 }

@@ -9,7 +9,8 @@ import { entryMeta, Registry, type Registration, type StepMeta } from './registr
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './runtime-options.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
 import { retryWhileUnavailable } from './storage/storage-retry.js';
-import { WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowKind, type WorkflowRecord } from './types.js';
+import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from './types.js';
+import { purgeExpired, RetentionLoop } from './retention.js';
 import { Worker } from './worker.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 
@@ -41,6 +42,16 @@ export interface EnqueueOptions {
   priority?: number;
 }
 
+/** What `runtime.stats()` returns. */
+export interface RuntimeStats {
+  /** Workflows per status, all queues together. */
+  byStatus: Record<WorkflowStatus, number>;
+  /** Workflows per queue and status. */
+  counts: Array<{ queue: string; status: WorkflowStatus; count: number }>;
+  /** Due but not yet claimed, per queue: the backlog. */
+  due: Array<{ queue: string; count: number }>;
+}
+
 export interface ShutdownOptions {
   /** How long in-flight steps may take to finish before their leases are released anyway. Default 10 000 ms. */
   timeout?: number;
@@ -70,6 +81,7 @@ export class Runtime implements EntryOwner, HandleClient {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private worker: Worker | undefined;
+  private retention: RetentionLoop | undefined;
 
   constructor(options: RuntimeOptions) {
     this.options = resolveOptions(options);
@@ -134,6 +146,10 @@ export class Runtime implements EntryOwner, HandleClient {
       onSettled: (id) => this.notifySettled(id),
     });
     await this.worker.start();
+    if (this.options.retention && this.options.retention.ages.length > 0) {
+      this.retention = new RetentionLoop(storage, this.options.retention, this.clock, logger);
+      this.retention.start();
+    }
     logger.info({ workerId: this.options.workerId, queues: this.options.queues }, 'runtime started');
   }
 
@@ -147,6 +163,7 @@ export class Runtime implements EntryOwner, HandleClient {
 
   private async doShutdown(timeoutMs: number): Promise<void> {
     await this.starting?.catch(() => {});
+    this.retention?.stop();
     await this.worker?.stop(timeoutMs);
     await this.options.storage.close();
     for (const id of [...this.settleWaiters.keys()]) this.notifySettled(id);
@@ -280,6 +297,30 @@ export class Runtime implements EntryOwner, HandleClient {
       throw new ValidationError(`workflow ${id} is ${record.status}; only a failed workflow can be retried`);
     }
     this.worker?.wake();
+  }
+
+  /** Workflow counts by queue and status, and the backlog (due but not yet claimed) per queue. */
+  async stats(): Promise<RuntimeStats> {
+    await this.ensureReady();
+    const { counts, due } = await this.options.storage.stats(this.clock.now());
+    const byStatus = Object.fromEntries(WORKFLOW_STATUSES.map((status) => [status, 0])) as Record<WorkflowStatus, number>;
+    for (const row of counts) byStatus[row.status] += row.count;
+    return { byStatus, counts, due };
+  }
+
+  /**
+   * Deletes finished workflows (with their steps, events and signals) in `statuses` that finished more than
+   * `olderThan` ago. Returns how many were deleted. A workflow whose parent is unfinished is kept.
+   */
+  async purge(options: { olderThan: DurationInput; statuses?: WorkflowStatus[] }): Promise<number> {
+    checkKeys(options, ['olderThan', 'statuses'], 'purge');
+    const ms = toMilliseconds(options.olderThan, 'purge olderThan');
+    const statuses = options.statuses ?? ['completed', 'failed', 'cancelled'];
+    for (const status of statuses) {
+      if (!FINISHED_STATUSES.includes(status)) throw new ValidationError(`purge deletes finished workflows only; ${describe(status)} is not one of ${FINISHED_STATUSES.join(', ')}`);
+    }
+    await this.ensureReady();
+    return purgeExpired(this.options.storage, statuses.map((status) => ({ status, ms })), this.clock.now(), 500);
   }
 
   // ---- for handles and entry points --------------------------------------------------------------------

@@ -44,10 +44,11 @@ export class DueListener {
 
   private async connect(announce: boolean): Promise<void> {
     if (this.stopped) return;
+    // Named so operators can find it in pg_stat_activity; a connect timeout so a partition that drops
+    // packets does not hang a reconnect for the kernel's two minutes.
+    const extra = { keepAlive: true, application_name: 'steadfast-listener', connectionTimeoutMillis: this.options.checkIntervalMs };
     const client = new pg.Client(
-      typeof this.options.connection === 'string'
-        ? { connectionString: this.options.connection, keepAlive: true }
-        : { ...this.options.connection, keepAlive: true },
+      typeof this.options.connection === 'string' ? { connectionString: this.options.connection, ...extra } : { ...this.options.connection, ...extra },
     );
     client.on('error', (error) => this.replace(client, error));
     client.on('end', () => this.replace(client, new Error('listener connection ended')));

@@ -70,7 +70,10 @@ export async function migrate(database: PostgresDatabase, now: number): Promise<
   const { schema, prefix, tables } = database;
   await database.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`steadfast:migrate:${schema}.${prefix}`]);
-    await trx.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists, which a role
+    // that does not own the database lacks: create it only when it is missing.
+    const { rows: found } = await trx.raw('SELECT 1 FROM pg_namespace WHERE nspname = ?', [schema]);
+    if (found.length === 0) await trx.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await trx.raw(`CREATE TABLE IF NOT EXISTS ${tables.migrations} (version integer PRIMARY KEY, applied_at bigint NOT NULL)`);
     const { rows } = await trx.raw(`SELECT coalesce(max(version), 0) AS version FROM ${tables.migrations}`);
     for (let version = Number(rows[0].version) + 1; version <= MIGRATIONS.length; version++) {

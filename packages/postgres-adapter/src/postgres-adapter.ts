@@ -10,6 +10,8 @@ import {
   type ExecutionState,
   type Lease,
   type ListWorkflowsFilter,
+  type PurgeRequest,
+  type WorkflowStats,
   type NewStep,
   type NewWorkflow,
   type RetryState,
@@ -29,6 +31,7 @@ import { createWorkflow } from './sql/create-workflow.js';
 import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
+import { purge, stats } from './sql/stats-purge.js';
 import { receiveSignal, sendSignal } from './sql/signals.js';
 import { runTransactionStep } from './sql/transaction-step.js';
 import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
@@ -141,6 +144,12 @@ export class PostgresAdapter implements StorageAdapter {
   }
   unfinishedNames(): Promise<string[]> {
     return unfinishedNames(this.database);
+  }
+  stats(now: number): Promise<WorkflowStats> {
+    return stats(this.database, now);
+  }
+  purge(request: PurgeRequest): Promise<number> {
+    return purge(this.database, request);
   }
   claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
     return claim(this.database, request);

@@ -12,6 +12,8 @@ import {
   type ExecutionState,
   type Lease,
   type ListWorkflowsFilter,
+  type PurgeRequest,
+  type WorkflowStats,
   type NewStep,
   type NewWorkflow,
   type RetryState,
@@ -30,6 +32,7 @@ import { createWorkflow } from './sql/create-workflow.js';
 import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
+import { purge, stats } from './sql/stats-purge.js';
 import { receiveSignal, sendSignal } from './sql/signals.js';
 import { runTransactionStep } from './sql/transaction-step.js';
 import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
@@ -150,6 +153,12 @@ export class SqliteAdapter implements StorageAdapter {
   }
   unfinishedNames(): Promise<string[]> {
     return this.run((db) => unfinishedNames(db));
+  }
+  stats(now: number): Promise<WorkflowStats> {
+    return this.run((db) => stats(db, now));
+  }
+  purge(request: PurgeRequest): Promise<number> {
+    return this.run((db) => purge(db, request));
   }
   claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
     return this.run((db) => claim(db, request));

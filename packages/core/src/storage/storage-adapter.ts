@@ -5,6 +5,7 @@ import type {
   StepRecord,
   WorkflowKind,
   WorkflowRecord,
+  WorkflowStatus,
 } from '../types.js';
 
 /**
@@ -55,6 +56,14 @@ export interface StorageAdapter {
   history(workflowId: string): Promise<EventRecord[]>;
   /** Names of workflows that are not finished, for warning about ones no worker has registered. */
   unfinishedNames(): Promise<string[]>;
+  /** Counts of workflows by queue and status, and how many pending or sleeping ones are due at `now`. */
+  stats(now: number): Promise<WorkflowStats>;
+  /**
+   * Deletes up to `limit` finished workflows in `statuses` that finished before `finishedBefore`, with their
+   * steps, events and signals, oldest first. Returns how many were deleted. A workflow with an unfinished
+   * parent is kept. Adapters shared by several workers let one purge at a time (others return 0).
+   */
+  purge(request: PurgeRequest): Promise<number>;
 
   /**
    * Claims up to `limit` claimable workflows (pending or sleeping and due, or running with an expired lease),
@@ -129,6 +138,19 @@ export interface StorageCapabilities {
   readonly notify: boolean;
   /** The adapter implements `runTransactionStep` (transactional steps). */
   readonly transactions: boolean;
+}
+
+export interface WorkflowStats {
+  /** One row per queue and status present. */
+  counts: Array<{ queue: string; status: WorkflowStatus; count: number }>;
+  /** Pending or sleeping workflows whose `next_at` has passed, per queue: the backlog. */
+  due: Array<{ queue: string; count: number }>;
+}
+
+export interface PurgeRequest {
+  statuses: readonly WorkflowStatus[];
+  finishedBefore: number;
+  limit: number;
 }
 
 /** What a parked workflow waits for besides its wake time. */

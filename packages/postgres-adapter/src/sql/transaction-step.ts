@@ -1,5 +1,5 @@
 import { LeaseLostError, type Lease, type TransactionStep } from '@steadfast/core';
-import type { PostgresDatabase } from '../postgres-database.js';
+import { FENCE, type PostgresDatabase } from '../postgres-database.js';
 import { RECORD_STEP } from './record-step.js';
 
 /**
@@ -15,6 +15,10 @@ export async function runTransactionStep(
   now: number,
 ): Promise<string> {
   return database.transaction(async (trx) => {
+    // A stale lease neither runs the body nor reads a checkpoint back as its own. A plain read (no row lock):
+    // the fence that counts is the one committed with the checkpoint below.
+    const held = await database.rows(`SELECT 1 FROM {wf} WHERE ${FENCE}`, [lease.workflowId, lease.owner, lease.epoch], trx);
+    if (held.length !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
     const [existing] = await database.rows<{ output: string }>('SELECT output FROM {steps} WHERE workflow_id = ? AND seq = ?', [lease.workflowId, step.seq], trx);
     if (existing) return existing.output;
     const output = await body(trx);

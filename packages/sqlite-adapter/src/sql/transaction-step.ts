@@ -22,6 +22,8 @@ export async function runTransactionStep(
     throw asUnavailable(error);
   }
   try {
+    // Fenced before anything else: a stale lease neither runs the body nor reads a checkpoint back as its own.
+    database.fence(lease, now);
     const existing = database.sql('SELECT output FROM {p}steps WHERE workflow_id = ? AND seq = ?').get(lease.workflowId, step.seq) as
       | { output: string }
       | undefined;

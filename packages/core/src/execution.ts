@@ -12,6 +12,9 @@ import { executeTask } from './step-kinds/task-step.js';
 import { executeChild } from './step-kinds/child-step.js';
 import { executeReceive } from './step-kinds/signal-step.js';
 import type { StepKind, StepRecord } from './types.js';
+import { ReplayAwareLogger } from './replay-aware-logger.js';
+import { endSpan, startStepSpan, telemetry } from './telemetry.js';
+import type { Context } from '@opentelemetry/api';
 
 export interface ExecutionDeps {
   storage: StorageAdapter;
@@ -23,6 +26,8 @@ export interface ExecutionDeps {
   inMemoryWaitMs: number;
   /** Tells this worker that work is due at `at` (a child it just created), so it can claim it at once. */
   wake(at: number): void;
+  /** The OpenTelemetry context of the execution's span, parent of the step spans. */
+  telemetryContext?: Context;
 }
 
 /** How an execution ended, from this worker's point of view. */
@@ -56,6 +61,7 @@ export class WorkflowExecution {
   readonly retries: Map<number, RetryState>;
   private readonly steps: Map<number, StepRecord>;
   private readonly lastRecordedSeq: number;
+  private readonly lastReachedSeq: number;
   private readonly abortController = new AbortController();
   /** Aborted when the execution halts, to cut in-memory waits short. */
   private readonly waitController = new AbortController();
@@ -82,6 +88,8 @@ export class WorkflowExecution {
     this.steps = new Map(state.steps.map((step) => [step.seq, step]));
     this.retries = state.retries;
     this.lastRecordedSeq = Math.max(-1, ...this.steps.keys());
+    // A step with failed attempts was reached before too, though it has no checkpoint yet.
+    this.lastReachedSeq = Math.max(this.lastRecordedSeq, ...this.retries.keys());
   }
 
   get workflowId(): string {
@@ -97,9 +105,16 @@ export class WorkflowExecution {
     return this.abortController.signal;
   }
 
-  /** True while the body is re-running steps that are already checkpointed. */
+  /** True while the body re-runs code that an earlier execution ran (up to the last step it reached). */
   get replaying(): boolean {
-    return this.nextSeq <= this.lastRecordedSeq;
+    return this.nextSeq <= this.lastReachedSeq;
+  }
+
+  private bodyLogger: ReplayAwareLogger | undefined;
+
+  /** The workflow body's logger: silent while replaying, so a line is logged once however often the body re-runs. */
+  get log(): ReplayAwareLogger {
+    return (this.bodyLogger ??= new ReplayAwareLogger(this.deps.logger, () => this.replaying));
   }
 
   /** Runs the body to its end on this worker. Never rejects. */
@@ -193,6 +208,7 @@ export class WorkflowExecution {
       return this.finishFailed(error);
     }
     await this.write(() => this.deps.storage.complete(this.lease, output, this.clock.now()));
+    telemetry().completed.add(1, { 'steadfast.workflow.name': this.registration.meta.name });
     this.deps.logger.info('workflow completed');
     return 'completed';
   }
@@ -201,6 +217,7 @@ export class WorkflowExecution {
     const failedSeq = typeof error === 'object' && error !== null ? (this.errorSeqs.get(error) ?? null) : null;
     const encoded = this.deps.serializer.serializeError(error);
     await this.write(() => this.deps.storage.fail(this.lease, encoded, failedSeq, this.clock.now()));
+    telemetry().failed.add(1, { 'steadfast.workflow.name': this.registration.meta.name });
     this.deps.logger.error({ err: error, failedSeq }, 'workflow failed');
     return 'failed';
   }
@@ -223,7 +240,11 @@ export class WorkflowExecution {
     const fingerprint = this.fingerprint(args, `args of task ${meta.name}`);
     const step = this.begin(meta.name, 'task', fingerprint);
     if (!step) return never();
-    if (step.recorded) return this.replay(step.recorded);
+    if (step.recorded) {
+      const span = this.stepSpan(meta.name, step.seq, step.recorded.attempts, true);
+      endSpan(span, step.recorded.error === null ? undefined : 'recorded error');
+      return this.replay(step.recorded);
+    }
     return this.track(() => executeTask(this, meta, target, args, step.seq, fingerprint));
   }
 
@@ -305,6 +326,17 @@ export class WorkflowExecution {
   }
 
   // ---- shared by the step kinds -------------------------------------------------------------------------
+
+  /** An OpenTelemetry span for a step of this workflow (a task attempt, or a replayed checkpoint). */
+  stepSpan(name: string, seq: number, attempt: number, replayed: boolean) {
+    return startStepSpan(this.deps.telemetryContext, name, {
+      'steadfast.workflow.id': this.workflowId,
+      'steadfast.step.name': name,
+      'steadfast.step.index': seq,
+      'steadfast.step.attempt': attempt,
+      'steadfast.step.replayed': replayed,
+    });
+  }
 
   /** `<hash>:<preview>` of a step's arguments, so a replay with other arguments is caught. */
   fingerprint(args: unknown[], label: string): string {

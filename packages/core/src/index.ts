@@ -9,12 +9,13 @@ export { workflow, task, transaction, defineWorkflow, defineTask, defineTransact
 export type { StepDecorator } from './decorators.js';
 export { WORKFLOW_METADATA, TASK_METADATA, entryMeta } from './registry.js';
 export type { WorkflowOptions, TaskOptions, WorkflowMeta, TaskMeta, StepMeta } from './registry.js';
-export { sleep, runAt, now, random, uuid, waitForSignal, patched } from './steps.js';
+export { sleep, runAt, now, random, uuid, waitForSignal, patched, workflowLogger } from './steps.js';
+export type { ReplayAwareLogger } from './replay-aware-logger.js';
 export type { WaitForSignalOptions } from './steps.js';
 export { taskContext } from './scope.js';
 export type { TaskContext } from './scope.js';
 export { Runtime } from './runtime.js';
-export type { StartWorkflowOptions, EnqueueOptions, ShutdownOptions, RuntimeStats } from './runtime.js';
+export type { StartWorkflowOptions, EnqueueOptions, ShutdownOptions, RuntimeStats, RuntimeState } from './runtime.js';
 export type { RetentionOptions } from './retention.js';
 export type { RuntimeOptions } from './runtime-options.js';
 export { WorkflowHandle } from './workflow-handle.js';

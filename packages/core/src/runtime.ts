@@ -11,6 +11,7 @@ import type { StorageAdapter } from './storage/storage-adapter.js';
 import { retryWhileUnavailable } from './storage/storage-retry.js';
 import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from './types.js';
 import { purgeExpired, RetentionLoop } from './retention.js';
+import { telemetry } from './telemetry.js';
 import { Worker } from './worker.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 
@@ -41,6 +42,9 @@ export interface EnqueueOptions {
   /** Higher runs first. Default 0. */
   priority?: number;
 }
+
+/** See `runtime.state`. */
+export type RuntimeState = 'idle' | 'starting' | 'started' | 'stopping' | 'stopped';
 
 /** What `runtime.stats()` returns. */
 export interface RuntimeStats {
@@ -81,6 +85,7 @@ export class Runtime implements EntryOwner, HandleClient {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private worker: Worker | undefined;
+  private lifecycle: RuntimeState = 'idle';
   private retention: RetentionLoop | undefined;
 
   constructor(options: RuntimeOptions) {
@@ -97,6 +102,14 @@ export class Runtime implements EntryOwner, HandleClient {
 
   get storage(): StorageAdapter {
     return this.options.storage;
+  }
+
+  /**
+   * Where the runtime is in its life: `idle` (never started: a client), `starting`, `started` (claiming),
+   * `stopping` (draining), `stopped`. Readiness probes report ready only while `started`.
+   */
+  get state(): RuntimeState {
+    return this.lifecycle;
   }
 
   /** Registers class instances with `@workflow`/`@task` methods, or functions from `defineWorkflow`/`defineTask`. */
@@ -129,6 +142,7 @@ export class Runtime implements EntryOwner, HandleClient {
   }
 
   private async doStart(): Promise<void> {
+    this.lifecycle = 'starting';
     await this.ensureReady();
     const { storage, logger } = this.options;
     const known = new Set(this.registry.names());
@@ -150,6 +164,7 @@ export class Runtime implements EntryOwner, HandleClient {
       this.retention = new RetentionLoop(storage, this.options.retention, this.clock, logger);
       this.retention.start();
     }
+    if (this.lifecycle === 'starting') this.lifecycle = 'started';
     logger.info({ workerId: this.options.workerId, queues: this.options.queues }, 'runtime started');
   }
 
@@ -162,11 +177,14 @@ export class Runtime implements EntryOwner, HandleClient {
   }
 
   private async doShutdown(timeoutMs: number): Promise<void> {
+    this.lifecycle = 'stopping';
     await this.starting?.catch(() => {});
+    this.lifecycle = 'stopping';
     this.retention?.stop();
     await this.worker?.stop(timeoutMs);
     await this.options.storage.close();
     for (const id of [...this.settleWaiters.keys()]) this.notifySettled(id);
+    this.lifecycle = 'stopped';
     this.options.logger.info('runtime shut down');
   }
 
@@ -233,6 +251,7 @@ export class Runtime implements EntryOwner, HandleClient {
     });
     if (!created && record.name !== meta.name) throw new WorkflowConflictError(workflowId, record.name, meta.name);
     if (created) {
+      telemetry().started.add(1, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
       this.logger.info({ workflowId, workflow: meta.name, kind, queue: wfQueue, startAt: new Date(nextAt).toISOString() }, 'enqueued');
       this.worker?.wake(nextAt);
     }

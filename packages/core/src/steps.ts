@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from './duration.js';
 import { validateName } from './names.js';
 import { requireExecution } from './scope.js';
+import type { ReplayAwareLogger } from './replay-aware-logger.js';
 
 /**
  * Waits durably inside a workflow. The wake time is checkpointed the first time, so a restart does not
@@ -89,4 +90,17 @@ export function patched(id: string): Promise<boolean> {
   const execution = requireExecution('patched()');
   validateName(id, 'patch id');
   return execution.patched(id);
+}
+
+/**
+ * The workflow body's logger (pino, bound to the workflow id): silent while the body replays checkpointed
+ * steps, so a line is logged once however often the body re-runs after restarts and suspensions.
+ *
+ * @example
+ * ```ts
+ * workflowLogger().info({ orderId }, 'charging');
+ * ```
+ */
+export function workflowLogger(): ReplayAwareLogger {
+  return requireExecution('workflowLogger()').log;
 }

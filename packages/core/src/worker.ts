@@ -6,6 +6,7 @@ import type { Registry } from './registry.js';
 import type { Serializer } from './serialization.js';
 import type { ClaimedWorkflow, Lease, StorageAdapter } from './storage/storage-adapter.js';
 import { retryWhileUnavailable } from './storage/storage-retry.js';
+import { endSpan, startWorkflowSpan, telemetry } from './telemetry.js';
 
 interface Slot {
   execution?: WorkflowExecution;
@@ -176,6 +177,15 @@ export class Worker {
     const lease: Lease = { workflowId: row.id, owner: config.owner, epoch: row.epoch };
     const log = logger.child({ workflowId: row.id, workflow: row.name });
     const registration = registry.get(row.name)!;
+    const due = row.dueAt;
+    if (due !== undefined) telemetry().claimLag.record(Math.max(0, config.clock.now() - due), { 'steadfast.queue.recovered': row.recoveryAttempts > 0 });
+    const { span, context: spanContext } = startWorkflowSpan(row.name, {
+      'steadfast.workflow.id': row.id,
+      'steadfast.workflow.name': row.name,
+      'steadfast.workflow.kind': row.kind,
+      'steadfast.lease.epoch': row.epoch,
+      'steadfast.recovery_attempts': row.recoveryAttempts,
+    });
     const execute = async (): Promise<ExecutionOutcome> => {
       const maxRecovery = registration.meta.kind === 'workflow' ? registration.meta.maxRecoveryAttempts : 10;
       if (row.recoveryAttempts > maxRecovery) {
@@ -199,6 +209,7 @@ export class Worker {
           logger: log,
           inMemoryWaitMs: config.inMemoryWaitMs,
           wake: (at) => this.wake(at),
+          telemetryContext: spanContext,
         },
         lease,
         registration,
@@ -220,6 +231,8 @@ export class Worker {
         return 'abandoned';
       })
       .then((outcome) => {
+        span.setAttribute('steadfast.outcome', outcome);
+        endSpan(span);
         if (this.active.get(row.id) === slot) this.active.delete(row.id);
         config.onSettled(row.id, outcome);
         if (this.active.size === 0) for (const done of [...this.idleWaiters]) done();

@@ -2,6 +2,7 @@ import { LeaseLostError, NonRetryableError, StorageUnavailableError } from '../e
 import { HALT, type WorkflowExecution } from '../execution.js';
 import type { TaskMeta } from '../registry.js';
 import { invokeAttempt, isRetryable, retryDelay } from '../task-invocation.js';
+import { endSpan, telemetry } from '../telemetry.js';
 
 /**
  * Runs a task step that has no checkpoint yet: attempts with the retry policy, each failure recorded with
@@ -30,14 +31,23 @@ export async function executeTask(
       signal: execution.signal,
     };
     let output: unknown;
+    const span = execution.stepSpan(meta.name, seq, attempt, false);
+    const startedAt = Date.now();
+    const finish = (error?: unknown) => {
+      telemetry().stepDuration.record(Date.now() - startedAt, { 'steadfast.step.name': meta.name, 'steadfast.step.ok': error === undefined });
+      endSpan(span, error);
+    };
     try {
       if (meta.transactional) {
         output = await runTransactional(execution, meta, request, seq, attempt, fingerprint);
+        finish();
         log.debug('transactional step committed');
         return output;
       }
       output = await invokeAttempt(request);
+      finish();
     } catch (error) {
+      finish(error);
       if (error === HALT || execution.stopped) throw HALT;
       if (error instanceof StorageUnavailableError) {
         // The transaction could not commit because the database went away: not the task's fault.
@@ -55,6 +65,7 @@ export async function executeTask(
       retryAt = clock.now() + retryDelay(meta, attempt, error);
       const encoded = serializer.serializeError(error);
       await execution.write(() => storage.recordRetry(execution.lease, { seq, attempt, retryAt, error: encoded }, clock.now()));
+      telemetry().retried.add(1, { 'steadfast.step.name': meta.name });
       log.warn({ err: error, retryAt: new Date(retryAt).toISOString() }, 'step attempt failed; retry scheduled');
       continue;
     }

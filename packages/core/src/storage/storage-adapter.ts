@@ -227,6 +227,8 @@ export interface ClaimedWorkflow {
   epoch: number;
   attempts: number;
   recoveryAttempts: number;
+  /** When the row had become due (its `next_at` before the claim), for measuring claim lag. */
+  dueAt?: number;
 }
 
 export interface NewStep {

@@ -8,6 +8,7 @@ interface ClaimRow {
   lease_epoch: string;
   attempts: number;
   recovery_attempts: number;
+  due_at: string;
 }
 
 /**
@@ -18,7 +19,7 @@ interface ClaimRow {
  */
 const CLAIM = `
   WITH due AS (
-    SELECT id, status FROM {wf}
+    SELECT id, status, next_at FROM {wf}
      WHERE queue = ANY(?::text[]) AND name = ANY(?::text[])
        AND status IN ('pending', 'sleeping', 'running')
        AND next_at <= greatest(?::bigint, {now_db})
@@ -32,14 +33,14 @@ const CLAIM = `
            recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' THEN 1 ELSE 0 END),
            started_at = coalesce(w.started_at, ?::bigint), updated_at = ?::bigint
       FROM due WHERE w.id = due.id
-    RETURNING w.id, w.name, w.kind, w.lease_epoch, w.attempts, w.recovery_attempts, due.status AS previous
+    RETURNING w.id, w.name, w.kind, w.lease_epoch, w.attempts, w.recovery_attempts, due.status AS previous, due.next_at AS due_at
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
     SELECT id, CASE previous WHEN 'running' THEN 'recovered' WHEN 'sleeping' THEN 'woke' ELSE 'claimed' END, NULL,
            json_build_object('owner', ?::text, 'epoch', lease_epoch)::text, ?::bigint
       FROM claimed
   )
-  SELECT id, name, kind, lease_epoch, attempts, recovery_attempts FROM claimed`;
+  SELECT id, name, kind, lease_epoch, attempts, recovery_attempts, due_at FROM claimed`;
 
 export async function claim(database: PostgresDatabase, request: ClaimRequest): Promise<ClaimedWorkflow[]> {
   const { owner, queues, names, limit, leaseMs, now } = request;
@@ -51,6 +52,7 @@ export async function claim(database: PostgresDatabase, request: ClaimRequest): 
     epoch: Number(row.lease_epoch),
     attempts: row.attempts,
     recoveryAttempts: row.recovery_attempts,
+    dueAt: Number(row.due_at),
   }));
 }
 

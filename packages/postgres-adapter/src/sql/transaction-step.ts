@@ -5,7 +5,8 @@ import { RECORD_STEP } from './record-step.js';
 /**
  * Runs a transactional step's body in a knex transaction and writes its checkpoint (fenced) in the same
  * transaction: both commit, or neither. A step already checkpointed (a commit whose answer was lost) is
- * not run again. The fence is checked last, so the workflow row is not locked while the body runs.
+ * not run again. The fence is read first and enforced again with the checkpoint: the workflow row is not
+ * locked while the body runs.
  */
 export async function runTransactionStep(
   database: PostgresDatabase,

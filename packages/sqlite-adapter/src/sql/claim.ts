@@ -19,9 +19,9 @@ export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedW
   const { owner, queues, names, limit, leaseMs, now } = request;
   return database.write(() => {
     const due = database
-      .sql(`SELECT id, status FROM {p}workflows WHERE ${CLAIMABLE} ORDER BY priority DESC, next_at LIMIT ?`)
-      .all(JSON.stringify(queues), now, JSON.stringify(names), limit) as { id: string; status: string }[];
-    return due.map(({ id, status }) => {
+      .sql(`SELECT id, status, next_at FROM {p}workflows WHERE ${CLAIMABLE} ORDER BY priority DESC, next_at LIMIT ?`)
+      .all(JSON.stringify(queues), now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number }[];
+    return due.map(({ id, status, next_at: dueAt }) => {
       const recovered = status === 'running';
       const row = database
         .sql(
@@ -40,6 +40,7 @@ export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedW
         epoch: row.lease_epoch,
         attempts: row.attempts,
         recoveryAttempts: row.recovery_attempts,
+        dueAt,
       };
     });
   });

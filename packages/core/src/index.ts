@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 export type {
-  WorkflowStatus, WorkflowKind, StepKind, WorkflowRecord, StepRecord, EventType, EventRecord, ListWorkflowsFilter,
+  WorkflowStatus, WorkflowKind, StepKind, WorkflowRecord, StepRecord, EventType, EventRecord, ListWorkflowsFilter, ScheduleRecord,
 } from './types.js';
 export { WORKFLOW_STATUSES, FINISHED_STATUSES } from './types.js';
 export * from './errors.js';
@@ -17,6 +17,9 @@ export type { TaskContext } from './scope.js';
 export { Runtime } from './runtime.js';
 export type { StartWorkflowOptions, EnqueueOptions, ShutdownOptions, RuntimeStats, RuntimeState } from './runtime.js';
 export type { RetentionOptions } from './retention.js';
+export type { QueueOptions } from './queue-options.js';
+export type { ScheduleOptions, CatchUpPolicy } from './schedule.js';
+export { nextTick, tickWorkflowId } from './schedule.js';
 export type { RuntimeOptions } from './runtime-options.js';
 export { WorkflowHandle } from './workflow-handle.js';
 export type { WorkflowInfo, WorkflowEvent } from './workflow-handle.js';
@@ -31,5 +34,5 @@ export type { Serializer, SerializerOptions, ErrorClass } from './serialization.
 export { validateName } from './names.js';
 export type {
   StorageAdapter, StorageCapabilities, Lease, NewWorkflow, CreateWorkflowResult, ClaimFilter, ClaimRequest,
-  ClaimedWorkflow, NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest,
+  ClaimedWorkflow, NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest, QueueLimit,
 } from './storage/storage-adapter.js';

@@ -3,6 +3,7 @@ import { normalizeBackoff, validateRetries, type BackoffOption, type BackoffPoli
 import { toMilliseconds, type DurationInput } from './duration.js';
 import { ValidationError } from './errors.js';
 import { describe, validateInteger, validateName } from './names.js';
+import { resolveSchedule, type ResolvedSchedule, type ScheduleOptions } from './schedule.js';
 
 /** reflect-metadata key under which `@workflow()` stores its {@link WorkflowMeta} on the prototype and method. */
 export const WORKFLOW_METADATA = Symbol.for('steadfast:workflow');
@@ -30,6 +31,11 @@ export interface WorkflowOptions {
    * TimeoutError. The deadline is stored, so it survives restarts. Default none.
    */
   timeout?: DurationInput;
+  /**
+   * Run it on a cron schedule (with no arguments), named after the workflow: `{ cron, timezone, catchUp }`.
+   * Each tick runs once across all workers. Default none.
+   */
+  schedule?: ScheduleOptions;
 }
 
 /** Options of `@task()` and `defineTask`. */
@@ -53,6 +59,8 @@ export interface WorkflowMeta {
   readonly maxRecoveryAttempts: number;
   /** The `timeout` option in ms, or null. */
   readonly timeoutMs: number | null;
+  /** The `schedule` option, validated, or null. */
+  readonly schedule: ResolvedSchedule | null;
   readonly method: (...args: any[]) => unknown;
 }
 
@@ -75,7 +83,7 @@ export interface Registration {
   readonly target: unknown;
 }
 
-const WORKFLOW_KEYS = new Set(['name', 'queue', 'priority', 'version', 'maxRecoveryAttempts', 'timeout']);
+const WORKFLOW_KEYS = new Set(['name', 'queue', 'priority', 'version', 'maxRecoveryAttempts', 'timeout', 'schedule']);
 const TASK_KEYS = new Set(['name', 'retries', 'backoff', 'timeout']);
 
 function checkKeys(options: object, allowed: Set<string>, owner: string): void {
@@ -84,8 +92,7 @@ function checkKeys(options: object, allowed: Set<string>, owner: string): void {
   }
   for (const key of Object.keys(options)) {
     if (allowed.has(key)) continue;
-    const later = key === 'schedule' ? ' (not supported yet in this version)' : '';
-    throw new ValidationError(`unknown option ${JSON.stringify(key)} for ${owner}${later}; known options: ${[...allowed].join(', ')}`);
+    throw new ValidationError(`unknown option ${JSON.stringify(key)} for ${owner}; known options: ${[...allowed].join(', ')}`);
   }
 }
 
@@ -104,6 +111,7 @@ export function workflowMeta(name: string, method: (...args: any[]) => unknown, 
         ? 10
         : validateInteger(options.maxRecoveryAttempts, `maxRecoveryAttempts of ${owner}`, 0, 1_000_000),
     timeoutMs: positiveDuration(options.timeout, owner),
+    schedule: options.schedule === undefined ? null : resolveSchedule(options.schedule, owner),
     method,
   };
 }

@@ -11,6 +11,10 @@ import type { StorageAdapter } from './storage/storage-adapter.js';
 import { retryWhileUnavailable } from './storage/storage-retry.js';
 import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from './types.js';
 import { purgeExpired, RetentionLoop } from './retention.js';
+import { resolveQueueOptions, type QueueOptions, type ResolvedQueue } from './queue-options.js';
+import { resolveSchedule, type ScheduleOptions } from './schedule.js';
+import { Scheduler } from './scheduler.js';
+import type { ScheduleRecord } from './types.js';
 import { telemetry } from './telemetry.js';
 import { Worker } from './worker.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
@@ -33,6 +37,13 @@ export interface StartWorkflowOptions {
 export interface EnqueueOptions {
   /** Job id; idempotent like a workflow id. Default a random UUID. */
   id?: string;
+  /** While a job of this task with the same key is pending (not started), enqueue returns it instead of adding one. */
+  dedupeKey?: string;
+  /**
+   * With `dedupeKey`: the job starts this long after the last enqueue with its key, and that last call's
+   * arguments replace the pending ones (the last call within the window wins).
+   */
+  debounce?: DurationInput;
   /** Do not run before this time. */
   runAt?: TimeInput;
   /** Do not run before this delay has passed. */
@@ -85,6 +96,8 @@ export class Runtime implements EntryOwner, HandleClient {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private worker: Worker | undefined;
+  private scheduler: Scheduler | undefined;
+  private readonly queueOptions = new Map<string, ResolvedQueue>();
   private lifecycle: RuntimeState = 'idle';
   private retention: RetentionLoop | undefined;
 
@@ -153,19 +166,40 @@ export class Runtime implements EntryOwner, HandleClient {
         `unfinished workflows exist whose names this runtime has not registered (${unknown.join(', ')}); they wait for a worker that registers them`,
       );
     }
+    await this.storeDecoratedSchedules();
     this.worker = new Worker({
       ...this.options,
+      queueOptions: this.queueOptions,
       registry: this.registry,
       owner: this.options.workerId,
       onSettled: (id) => this.notifySettled(id),
     });
     await this.worker.start();
+    this.scheduler = new Scheduler({
+      storage,
+      registry: this.registry,
+      clock: this.clock,
+      logger,
+      refreshMs: Math.max(this.options.pollIntervalMs, 5_000),
+      onCreated: (at) => this.worker?.wake(at),
+    });
+    this.scheduler.start();
     if (this.options.retention && this.options.retention.ages.length > 0) {
       this.retention = new RetentionLoop(storage, this.options.retention, this.clock, logger);
       this.retention.start();
     }
     if (this.lifecycle === 'starting') this.lifecycle = 'started';
     logger.info({ workerId: this.options.workerId, queues: this.options.queues }, 'runtime started');
+  }
+
+  /** Stores the schedules of `@workflow({ schedule })` workflows (named after the workflow, no arguments). */
+  private async storeDecoratedSchedules(): Promise<void> {
+    const now = this.clock.now();
+    for (const name of this.registry.names()) {
+      const meta = this.registry.get(name)!.meta;
+      if (meta.kind !== 'workflow' || !meta.schedule) continue;
+      await this.options.storage.upsertSchedule({ name, workflowName: name, ...meta.schedule, args: '[]', lastTickAt: now, createdAt: now, updatedAt: now });
+    }
   }
 
   /**
@@ -181,6 +215,7 @@ export class Runtime implements EntryOwner, HandleClient {
     await this.starting?.catch(() => {});
     this.lifecycle = 'stopping';
     this.retention?.stop();
+    this.scheduler?.stop();
     await this.worker?.stop(timeoutMs);
     await this.options.storage.close();
     for (const id of [...this.settleWaiters.keys()]) this.notifySettled(id);
@@ -201,8 +236,18 @@ export class Runtime implements EntryOwner, HandleClient {
   /** Enqueues a task as a durable delayed job with its retry policy. Idempotent by `id` like `startWorkflow`. */
   async enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options: EnqueueOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
     const meta = this.entry(taskFn, 'task', 'enqueue');
-    checkKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority'], 'enqueue');
-    return this.create(meta, 'job', args, options.id, options.runAt, options.delay, options.queue, options.priority, 'runAt');
+    checkKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce'], 'enqueue');
+    const dedupeKey = options.dedupeKey === undefined ? undefined : validateName(options.dedupeKey, `dedupeKey of ${meta.name}`);
+    let delay = options.delay;
+    if (options.debounce !== undefined) {
+      if (dedupeKey === undefined) throw new ValidationError(`debounce of ${meta.name} needs a dedupeKey: it names the calls that replace each other`);
+      if (options.runAt !== undefined || options.delay !== undefined) throw new ValidationError(`give either debounce or runAt/delay for ${meta.name}, not both`);
+      delay = options.debounce;
+    }
+    return this.create(meta, 'job', args, options.id, options.runAt, delay, options.queue, options.priority, 'runAt', {
+      dedupeKey,
+      debounce: options.debounce !== undefined,
+    });
   }
 
   private entry(fn: unknown, kind: StepMeta['kind'], method: string): StepMeta {
@@ -224,6 +269,7 @@ export class Runtime implements EntryOwner, HandleClient {
     queue: string | undefined,
     priority: number | undefined,
     atName: string,
+    dedupe: { dedupeKey?: string; debounce?: boolean } = {},
   ): Promise<WorkflowHandle<any>> {
     // Everything is validated before anything is stored.
     if (!Array.isArray(args)) throw new ValidationError(`arguments of ${meta.name} must be an array, got ${describe(args)}`);
@@ -247,15 +293,71 @@ export class Runtime implements EntryOwner, HandleClient {
       parentId: null,
       nextAt,
       deadlineAt: timeoutMs === null ? null : nextAt + timeoutMs,
+      dedupeKey: dedupe.dedupeKey ?? null,
+      debounce: dedupe.debounce ?? false,
       now,
     });
     if (!created && record.name !== meta.name) throw new WorkflowConflictError(workflowId, record.name, meta.name);
+    if (!created && dedupe.debounce) this.worker?.wake(nextAt);
     if (created) {
       telemetry().started.add(1, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
       this.logger.info({ workflowId, workflow: meta.name, kind, queue: wfQueue, startAt: new Date(nextAt).toISOString() }, 'enqueued');
       this.worker?.wake(nextAt);
     }
-    return new WorkflowHandle(workflowId, this);
+    return new WorkflowHandle(record.id, this);
+  }
+
+  /**
+   * Sets flow control for a queue: shared `concurrency` (across all workers), `workerConcurrency` (this
+   * worker), and a sliding-window `rateLimit` on starts. Configure it the same way on every worker.
+   *
+   * @example
+   * ```ts
+   * runtime.queue('emails', { concurrency: 5, rateLimit: { max: 100, per: '1m' } });
+   * ```
+   */
+  queue(name: string, options: QueueOptions): this {
+    this.queueOptions.set(name, resolveQueueOptions(name, options));
+    this.worker?.wake();
+    return this;
+  }
+
+  /**
+   * Runs a workflow on a cron schedule, stored durably under `name` (replacing a schedule of that name).
+   * Each tick runs once across all workers, in the schedule's time zone; ticks missed while no worker ran
+   * follow `catchUp`. Workers that registered the workflow fire it.
+   *
+   * @example
+   * ```ts
+   * await runtime.schedule('nightly-report', reports.nightly, ['eu'], { cron: '0 2 * * *', timezone: 'Europe/Berlin' });
+   * ```
+   */
+  async schedule<F extends AnyFn>(name: string, fn: F, args: Parameters<F>, options: ScheduleOptions): Promise<void> {
+    validateName(name, 'schedule name');
+    if (name.length > 150) throw new ValidationError(`invalid schedule name ${JSON.stringify(name.slice(0, 40) + '…')}: longer than 150 characters`);
+    const meta = this.entry(fn, 'workflow', 'schedule');
+    const resolved = resolveSchedule(options, `schedule ${name}`);
+    if (!Array.isArray(args)) throw new ValidationError(`arguments of schedule ${name} must be an array, got ${describe(args)}`);
+    const encoded = this.options.serializer.serialize(args, `args of schedule ${name}`);
+    await this.ensureReady();
+    const now = this.clock.now();
+    await this.options.storage.upsertSchedule({ name, workflowName: meta.name, ...resolved, args: encoded, lastTickAt: now, createdAt: now, updatedAt: now });
+    this.scheduler?.refresh();
+  }
+
+  /** Removes a schedule; resolves false if there was none. Workflows it already started are not touched. */
+  async unschedule(name: string): Promise<boolean> {
+    validateName(name, 'schedule name');
+    await this.ensureReady();
+    const deleted = await this.options.storage.deleteSchedule(name);
+    this.scheduler?.refresh();
+    return deleted;
+  }
+
+  /** The stored cron schedules. */
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    await this.ensureReady();
+    return this.options.storage.listSchedules();
   }
 
   /** A handle on an existing workflow; `WorkflowNotFoundError` if there is none. */

@@ -59,6 +59,8 @@ export interface WorkflowRecord {
   nextAt: number | null;
   /** Epoch ms after which the workflow is cancelled with a TimeoutError (its `timeout` option), or null. */
   deadlineAt: number | null;
+  /** The `dedupeKey` it was enqueued with, or null. */
+  dedupeKey: string | null;
   leaseOwner: string | null;
   leaseEpoch: number;
   /** How many times an execution was started (claims). */
@@ -101,7 +103,8 @@ export type EventType =
   | 'failed'
   | 'cancelled'
   | 'retried'
-  | 'signal_sent';
+  | 'signal_sent'
+  | 'debounced';
 
 /** One entry of a workflow's append-only event log. */
 export interface EventRecord {
@@ -113,6 +116,21 @@ export interface EventRecord {
   /** Event details (parsed JSON), e.g. `{ attempt, retryAt, error }`. */
   data: Record<string, unknown> | null;
   at: number;
+}
+
+/** A stored cron schedule. */
+export interface ScheduleRecord {
+  name: string;
+  workflowName: string;
+  cron: string;
+  timezone: string;
+  catchUp: 'none' | 'latest' | 'all';
+  /** Serialized argument array for each run. */
+  args: string;
+  /** The latest tick fired or skipped (epoch ms); ticks after it are due. */
+  lastTickAt: number;
+  createdAt: number;
+  updatedAt: number;
 }
 
 /** Filter for `listWorkflows`. */

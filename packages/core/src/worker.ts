@@ -4,11 +4,13 @@ import { MaxRecoveryAttemptsError } from './errors.js';
 import { WorkflowExecution, type ExecutionOutcome } from './execution.js';
 import type { Registry } from './registry.js';
 import type { Serializer } from './serialization.js';
-import type { ClaimedWorkflow, Lease, StorageAdapter } from './storage/storage-adapter.js';
+import type { ResolvedQueue } from './queue-options.js';
+import type { ClaimedWorkflow, Lease, QueueLimit, StorageAdapter } from './storage/storage-adapter.js';
 import { retryWhileUnavailable } from './storage/storage-retry.js';
 import { endSpan, startWorkflowSpan, telemetry } from './telemetry.js';
 
 interface Slot {
+  queue: string;
   execution?: WorkflowExecution;
 }
 
@@ -20,6 +22,8 @@ export interface WorkerConfig {
   logger: Logger;
   owner: string;
   queues: readonly string[];
+  /** Flow control per queue (`runtime.queue()`); read at every claim, so later changes apply. */
+  queueOptions: ReadonlyMap<string, ResolvedQueue>;
   concurrency: number;
   leaseMs: number;
   heartbeatMs: number;
@@ -128,6 +132,7 @@ export class Worker {
     this.claiming = true;
     const config = this.config;
     const { storage, clock, registry, logger } = config;
+    let lastClaimAt = -Infinity;
     try {
       do {
         this.claimAgain = false;
@@ -135,20 +140,31 @@ export class Worker {
         // Saturated: the next execution to end calls wake(); polling now would only spin.
         if (free <= 0 || this.stopping) return;
         const names = registry.names();
+        lastClaimAt = clock.now();
         const claimed = await storage.claim({
           owner: config.owner,
           queues: config.queues,
           names,
           limit: free,
           leaseMs: config.leaseMs,
-          now: clock.now(),
+          now: lastClaimAt,
+          queueLimits: this.queueLimits(),
         });
         for (const row of claimed) this.launch(row);
         if (claimed.length === free) this.claimAgain = true; // there may be more due
       } while (this.claimAgain && !this.stopping);
       if (!this.stopping) {
-        const next = await storage.nextDueAt({ queues: config.queues, names: registry.names(), now: clock.now() });
-        this.planWake(Math.min(next ?? Infinity, clock.now() + config.pollIntervalMs));
+        const now = clock.now();
+        const next = await storage.nextDueAt({ queues: config.queues, names: registry.names(), now });
+        if (next === null || next > now) {
+          this.planWake(Math.min(next ?? Infinity, now + config.pollIntervalMs));
+        } else if (next > lastClaimAt) {
+          this.planWake(now); // it fell due after our last claim looked: look again at once
+        } else {
+          // Due before our claim and still not taken: held back (a queue limit, another worker's lock).
+          // Look again after the poll interval rather than spin.
+          this.planWake(now + config.pollIntervalMs);
+        }
       }
     } catch (error) {
       logger.error({ err: error }, 'claiming failed; retrying after the poll interval');
@@ -156,6 +172,25 @@ export class Worker {
     } finally {
       this.claiming = false;
     }
+  }
+
+  /** The limits of the queues this worker serves, with the room each has left on this worker. */
+  private queueLimits(): Record<string, QueueLimit> | undefined {
+    if (this.config.queueOptions.size === 0) return undefined;
+    const limits: Record<string, QueueLimit> = {};
+    for (const queue of this.config.queues) {
+      const options = this.config.queueOptions.get(queue);
+      if (!options) continue;
+      const limit: QueueLimit = {};
+      if (options.concurrency !== undefined) limit.concurrency = options.concurrency;
+      if (options.rateLimit) limit.rateLimit = options.rateLimit;
+      if (options.workerConcurrency !== undefined) {
+        const active = [...this.active.values()].filter((slot) => slot.queue === queue).length;
+        limit.max = Math.max(0, options.workerConcurrency - active);
+      }
+      limits[queue] = limit;
+    }
+    return limits;
   }
 
   /** Arms the wake-up timer for `at` unless one is already armed for earlier. */
@@ -222,7 +257,7 @@ export class Worker {
     // is fenced out already, so give it up here rather than let two run side by side.
     this.active.get(row.id)?.execution?.abandon('this worker claimed the workflow again after its lease expired');
     // Take the slot before the first await so a concurrent claim does not overfill.
-    const slot: Slot = {};
+    const slot: Slot = { queue: row.queue };
     this.active.set(row.id, slot);
     if (!this.heartbeatTimer) this.scheduleHeartbeat();
     execute()

@@ -60,6 +60,22 @@ const MIGRATIONS: string[] = [
      delivered_at bigint
    );
    CREATE INDEX {prefix}signals_pending ON {signals} (workflow_id, name, id) WHERE delivered_seq IS NULL;`,
+  // 3: deduplication keys, cron schedules, queue start log for rate limits.
+  `ALTER TABLE {wf} ADD COLUMN dedupe_key text;
+   CREATE UNIQUE INDEX {prefix}workflows_dedupe ON {wf} (name, dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL;
+   CREATE TABLE {schedules} (
+     name text PRIMARY KEY,
+     workflow_name text NOT NULL,
+     cron text NOT NULL,
+     timezone text NOT NULL,
+     catch_up text NOT NULL,
+     args text NOT NULL,
+     last_tick_at bigint NOT NULL,
+     created_at bigint NOT NULL,
+     updated_at bigint NOT NULL
+   );
+   CREATE TABLE {queue_starts} (queue text NOT NULL, at bigint NOT NULL);
+   CREATE INDEX {prefix}queue_starts_window ON {queue_starts} (queue, at);`,
 ];
 
 /**
@@ -82,6 +98,8 @@ export async function migrate(database: PostgresDatabase, now: number): Promise<
         .replaceAll('{steps}', tables.steps)
         .replaceAll('{events}', tables.events)
         .replaceAll('{signals}', tables.signals)
+        .replaceAll('{schedules}', tables.schedules)
+        .replaceAll('{queue_starts}', tables.queueStarts)
         .replaceAll('{prefix}', prefix);
       await trx.raw(sql);
       await trx.raw(`INSERT INTO ${tables.migrations} (version, applied_at) VALUES (?, ?)`, [version, now]);

@@ -11,6 +11,7 @@ import {
   type Lease,
   type ListWorkflowsFilter,
   type PurgeRequest,
+  type ScheduleRecord,
   type WorkflowStats,
   type NewStep,
   type NewWorkflow,
@@ -32,6 +33,7 @@ import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
 import { purge, stats } from './sql/stats-purge.js';
+import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './sql/schedules.js';
 import { receiveSignal, sendSignal } from './sql/signals.js';
 import { runTransactionStep } from './sql/transaction-step.js';
 import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
@@ -99,8 +101,12 @@ export class PostgresAdapter implements StorageAdapter {
     }
     this.connection = options.connection;
     this.logger = options.logger;
+    // knex prints pool trouble with console.log; route it to our logger (or drop it): failures reach the
+    // runtime as StorageUnavailableError anyway.
+    const report = (message: unknown) => this.logger?.warn({ detail: String(message) }, 'knex');
+    const log = { warn: report, error: report, deprecate: () => {}, debug: () => {} };
     const make = (pool: { min: number; max: number }) =>
-      knexFactory({ client: 'pg', connection: options.connection as Knex.StaticConnectionConfig, pool, acquireConnectionTimeout: 10_000 });
+      knexFactory({ client: 'pg', connection: options.connection as Knex.StaticConnectionConfig, pool, acquireConnectionTimeout: 10_000, log });
     this.database = new PostgresDatabase(make({ min, max }), make({ min: 0, max: 1 }), schema, prefix, `${schema}.${prefix}due`);
   }
 
@@ -150,6 +156,18 @@ export class PostgresAdapter implements StorageAdapter {
   }
   purge(request: PurgeRequest): Promise<number> {
     return purge(this.database, request);
+  }
+  upsertSchedule(record: ScheduleRecord): Promise<void> {
+    return upsertSchedule(this.database, record);
+  }
+  deleteSchedule(name: string): Promise<boolean> {
+    return deleteSchedule(this.database, name);
+  }
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return listSchedules(this.database);
+  }
+  advanceSchedule(name: string, from: number, to: number, now: number): Promise<boolean> {
+    return advanceSchedule(this.database, name, from, to, now);
   }
   claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
     return claim(this.database, request);

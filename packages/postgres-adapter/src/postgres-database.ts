@@ -16,6 +16,7 @@ export interface WorkflowRow {
   parent_id: string | null;
   next_at: string | null;
   deadline_at: string | null;
+  dedupe_key: string | null;
   lease_owner: string | null;
   lease_epoch: string;
   attempts: number;
@@ -39,7 +40,7 @@ export const FENCE = "id = ? AND lease_owner = ? AND lease_epoch = ? AND status 
  */
 export class PostgresDatabase {
   private readonly expanded = new Map<string, string>();
-  readonly tables: { wf: string; steps: string; events: string; signals: string; migrations: string };
+  readonly tables: { wf: string; steps: string; events: string; signals: string; schedules: string; queueStarts: string; migrations: string };
 
   constructor(
     readonly knex: Knex,
@@ -51,7 +52,7 @@ export class PostgresDatabase {
     readonly channel: string,
   ) {
     const q = (table: string) => `"${schema}"."${prefix}${table}"`;
-    this.tables = { wf: q('workflows'), steps: q('steps'), events: q('events'), signals: q('signals'), migrations: q('migrations') };
+    this.tables = { wf: q('workflows'), steps: q('steps'), events: q('events'), signals: q('signals'), schedules: q('schedules'), queueStarts: q('queue_starts'), migrations: q('migrations') };
   }
 
   private expand(sql: string): string {
@@ -62,6 +63,8 @@ export class PostgresDatabase {
         .replaceAll('{steps}', this.tables.steps)
         .replaceAll('{events}', this.tables.events)
         .replaceAll('{signals}', this.tables.signals)
+        .replaceAll('{schedules}', this.tables.schedules)
+        .replaceAll('{queue_starts}', this.tables.queueStarts)
         .replaceAll('{now_db}', DB_NOW);
       this.expanded.set(sql, text);
     }

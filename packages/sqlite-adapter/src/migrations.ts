@@ -60,6 +60,22 @@ const MIGRATIONS: string[] = [
      delivered_at INTEGER
    );
    CREATE INDEX {p}signals_pending ON {p}signals (workflow_id, name, id);`,
+  // 3: deduplication keys, cron schedules, queue start log for rate limits.
+  `ALTER TABLE {p}workflows ADD COLUMN dedupe_key TEXT;
+   CREATE UNIQUE INDEX {p}workflows_dedupe ON {p}workflows (name, dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL;
+   CREATE TABLE {p}schedules (
+     name TEXT PRIMARY KEY,
+     workflow_name TEXT NOT NULL,
+     cron TEXT NOT NULL,
+     timezone TEXT NOT NULL,
+     catch_up TEXT NOT NULL,
+     args TEXT NOT NULL,
+     last_tick_at INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE {p}queue_starts (queue TEXT NOT NULL, at INTEGER NOT NULL);
+   CREATE INDEX {p}queue_starts_window ON {p}queue_starts (queue, at);`,
 ];
 
 /**

@@ -13,6 +13,7 @@ import {
   type Lease,
   type ListWorkflowsFilter,
   type PurgeRequest,
+  type ScheduleRecord,
   type WorkflowStats,
   type NewStep,
   type NewWorkflow,
@@ -33,6 +34,7 @@ import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
 import { purge, stats } from './sql/stats-purge.js';
+import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './sql/schedules.js';
 import { receiveSignal, sendSignal } from './sql/signals.js';
 import { runTransactionStep } from './sql/transaction-step.js';
 import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
@@ -159,6 +161,18 @@ export class SqliteAdapter implements StorageAdapter {
   }
   purge(request: PurgeRequest): Promise<number> {
     return this.run((db) => purge(db, request));
+  }
+  upsertSchedule(record: ScheduleRecord): Promise<void> {
+    return this.run((db) => upsertSchedule(db, record));
+  }
+  deleteSchedule(name: string): Promise<boolean> {
+    return this.run((db) => deleteSchedule(db, name));
+  }
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.run((db) => listSchedules(db));
+  }
+  advanceSchedule(name: string, from: number, to: number, now: number): Promise<boolean> {
+    return this.run((db) => advanceSchedule(db, name, from, to, now));
   }
   claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
     return this.run((db) => claim(db, request));

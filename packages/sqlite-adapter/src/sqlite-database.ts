@@ -16,6 +16,7 @@ export interface WorkflowRow {
   parent_id: string | null;
   next_at: number | null;
   deadline_at: number | null;
+  dedupe_key: string | null;
   lease_owner: string | null;
   lease_epoch: number;
   attempts: number;

@@ -4,6 +4,7 @@ import type {
   StepKind,
   StepRecord,
   WorkflowKind,
+  ScheduleRecord,
   WorkflowRecord,
   WorkflowStatus,
 } from '../types.js';
@@ -47,6 +48,8 @@ export interface StorageAdapter {
 
   /**
    * Inserts a workflow, or returns the existing one with that id (`created: false`) without changing it.
+   * With a `dedupeKey`, a pending workflow of the same name and key counts as existing too; with `debounce`
+   * as well, that pending one takes the new `args` and `nextAt` (a `debounced` event) before it is returned.
    * Writes a `created` event when it inserts.
    */
   createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult>;
@@ -56,6 +59,17 @@ export interface StorageAdapter {
   history(workflowId: string): Promise<EventRecord[]>;
   /** Names of workflows that are not finished, for warning about ones no worker has registered. */
   unfinishedNames(): Promise<string[]>;
+  /**
+   * Creates or replaces a cron schedule by name. A new schedule, or one whose cron or time zone changed,
+   * starts from `record.lastTickAt`; otherwise the stored last tick is kept.
+   */
+  upsertSchedule(record: ScheduleRecord): Promise<void>;
+  /** Deletes a schedule; false if there was none. */
+  deleteSchedule(name: string): Promise<boolean>;
+  listSchedules(): Promise<ScheduleRecord[]>;
+  /** Moves a schedule's last tick from `from` to `to`, only if it is still `from` (several workers race). */
+  advanceSchedule(name: string, from: number, to: number, now: number): Promise<boolean>;
+
   /** Counts of workflows by queue and status, and how many pending or sleeping ones are due at `now`. */
   stats(now: number): Promise<WorkflowStats>;
   /**
@@ -197,6 +211,10 @@ export interface NewWorkflow {
   nextAt: number;
   /** When it times out (epoch ms), or null. */
   deadlineAt: number | null;
+  /** Deduplicates against pending workflows of the same name with this key. */
+  dedupeKey?: string | null;
+  /** With `dedupeKey`: a pending duplicate takes these `args` and `nextAt` (the last call wins). */
+  debounce?: boolean;
   now: number;
 }
 
@@ -217,6 +235,21 @@ export interface ClaimRequest extends ClaimFilter {
   owner: string;
   limit: number;
   leaseMs: number;
+  /**
+   * Limits of queues shared by all workers: at most `concurrency` running at once, and at most
+   * `rateLimit.max` starts (first claims) in any `rateLimit.perMs` window. Claims on a limited queue are
+   * serialized across workers so the limits hold.
+   */
+  queueLimits?: Readonly<Record<string, QueueLimit>>;
+}
+
+export interface QueueLimit {
+  /** Running at once in the queue, across all workers. */
+  concurrency?: number;
+  /** Starts (first claims) in any sliding window of `perMs`, across all workers. */
+  rateLimit?: { max: number; perMs: number };
+  /** At most this many claimed from the queue by this request (the worker's own per-queue room). */
+  max?: number;
 }
 
 /** A claimed workflow: only small columns, the payloads come with `loadExecution`. */
@@ -224,6 +257,7 @@ export interface ClaimedWorkflow {
   id: string;
   name: string;
   kind: WorkflowKind;
+  queue: string;
   epoch: number;
   attempts: number;
   recoveryAttempts: number;

@@ -1,14 +1,17 @@
-import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, WorkflowKind } from '@steadfast/core';
+import type { Knex } from 'knex';
+import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core';
 import type { PostgresDatabase } from '../postgres-database.js';
 
 interface ClaimRow {
   id: string;
   name: string;
   kind: string;
+  queue: string;
   lease_epoch: string;
   attempts: number;
   recovery_attempts: number;
   due_at: string;
+  first_start: boolean;
 }
 
 /**
@@ -19,7 +22,7 @@ interface ClaimRow {
  */
 const CLAIM = `
   WITH due AS (
-    SELECT id, status, next_at FROM {wf}
+    SELECT id, status, next_at, started_at FROM {wf}
      WHERE queue = ANY(?::text[]) AND name = ANY(?::text[])
        AND status IN ('pending', 'sleeping', 'running')
        AND next_at <= greatest(?::bigint, {now_db})
@@ -33,27 +36,79 @@ const CLAIM = `
            recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' THEN 1 ELSE 0 END),
            started_at = coalesce(w.started_at, ?::bigint), updated_at = ?::bigint
       FROM due WHERE w.id = due.id
-    RETURNING w.id, w.name, w.kind, w.lease_epoch, w.attempts, w.recovery_attempts, due.status AS previous, due.next_at AS due_at
+    RETURNING w.id, w.name, w.kind, w.queue, w.lease_epoch, w.attempts, w.recovery_attempts, due.status AS previous, due.next_at AS due_at,
+              due.started_at IS NULL AS first_start
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
     SELECT id, CASE previous WHEN 'running' THEN 'recovered' WHEN 'sleeping' THEN 'woke' ELSE 'claimed' END, NULL,
            json_build_object('owner', ?::text, 'epoch', lease_epoch)::text, ?::bigint
       FROM claimed
   )
-  SELECT id, name, kind, lease_epoch, attempts, recovery_attempts, due_at FROM claimed`;
+  SELECT id, name, kind, queue, lease_epoch, attempts, recovery_attempts, due_at, first_start FROM claimed`;
 
 export async function claim(database: PostgresDatabase, request: ClaimRequest): Promise<ClaimedWorkflow[]> {
-  const { owner, queues, names, limit, leaseMs, now } = request;
-  const rows = await database.rows<ClaimRow>(CLAIM, [queues, names, now, now, limit, owner, leaseMs, now, now, owner, now]);
+  const limits = request.queueLimits ?? {};
+  const claimed: ClaimedWorkflow[] = [];
+  let remaining = request.limit;
+  for (const queue of request.queues.filter((q) => limits[q])) {
+    if (remaining <= 0) break;
+    const rows = await claimLimited(database, request, queue, limits[queue]!, remaining);
+    claimed.push(...rows);
+    remaining -= rows.length;
+  }
+  const unlimited = request.queues.filter((q) => !limits[q]);
+  if (unlimited.length > 0 && remaining > 0) claimed.push(...(await claimFrom(database, request, unlimited, remaining)).map(({ firstStart: _, ...row }) => row));
+  return claimed;
+}
+
+async function claimFrom(
+  database: PostgresDatabase,
+  request: ClaimRequest,
+  queues: string[],
+  limit: number,
+  trx?: Knex.Transaction,
+): Promise<Array<ClaimedWorkflow & { firstStart: boolean }>> {
+  const { owner, names, leaseMs, now } = request;
+  const rows = await database.rows<ClaimRow>(CLAIM, [queues, names, now, now, limit, owner, leaseMs, now, now, owner, now], trx);
   return rows.map((row) => ({
     id: row.id,
     name: row.name,
     kind: row.kind as WorkflowKind,
+    queue: row.queue,
     epoch: Number(row.lease_epoch),
     attempts: row.attempts,
     recoveryAttempts: row.recovery_attempts,
     dueAt: Number(row.due_at),
+    firstStart: row.first_start,
   }));
+}
+
+/**
+ * A queue with shared limits is claimed under a transaction-scoped advisory lock on the queue, so workers
+ * count running workflows and recent starts and claim within the limits one at a time.
+ */
+async function claimLimited(database: PostgresDatabase, request: ClaimRequest, queue: string, limit: QueueLimit, remaining: number): Promise<ClaimedWorkflow[]> {
+  return database.transaction(async (trx) => {
+    await database.rows('SELECT pg_advisory_xact_lock(hashtext(?))', [`steadfast:queue:${database.channel}:${queue}`], trx);
+    let allowed = Math.min(remaining, limit.max ?? Infinity);
+    if (limit.concurrency !== undefined) {
+      const [row] = await database.rows<{ running: number }>("SELECT count(*)::int AS running FROM {wf} WHERE queue = ? AND status = 'running'", [queue], trx);
+      allowed = Math.min(allowed, limit.concurrency - row!.running);
+    }
+    if (limit.rateLimit) {
+      const windowStart = request.now - limit.rateLimit.perMs;
+      await database.rows('DELETE FROM {queue_starts} WHERE queue = ? AND at <= ?', [queue, windowStart], trx);
+      const [row] = await database.rows<{ starts: number }>('SELECT count(*)::int AS starts FROM {queue_starts} WHERE queue = ? AND at > ?', [queue, windowStart], trx);
+      allowed = Math.min(allowed, limit.rateLimit.max - row!.starts);
+    }
+    if (allowed <= 0) return [];
+    const rows = await claimFrom(database, request, [queue], allowed, trx);
+    const starts = rows.filter((row) => row.firstStart).length;
+    if (limit.rateLimit && starts > 0) {
+      await database.rows('INSERT INTO {queue_starts} (queue, at) SELECT ?, ? FROM generate_series(1, ?)', [queue, request.now, starts], trx);
+    }
+    return rows.map(({ firstStart: _, ...row }) => row);
+  });
 }
 
 export async function nextDueAt(database: PostgresDatabase, filter: ClaimFilter): Promise<number | null> {

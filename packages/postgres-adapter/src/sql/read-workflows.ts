@@ -18,6 +18,7 @@ export function toRecord(row: WorkflowRow): WorkflowRecord {
     parentId: row.parent_id,
     nextAt: num(row.next_at),
     deadlineAt: num(row.deadline_at),
+    dedupeKey: row.dedupe_key,
     leaseOwner: row.lease_owner,
     leaseEpoch: Number(row.lease_epoch),
     attempts: row.attempts,

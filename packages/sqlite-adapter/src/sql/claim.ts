@@ -1,4 +1,4 @@
-import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, WorkflowKind } from '@steadfast/core';
+import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 // Lists are bound as JSON arrays so the statement text is fixed and prepared once.
@@ -9,40 +9,86 @@ interface ClaimRow {
   id: string;
   name: string;
   kind: string;
+  queue: string;
   lease_epoch: number;
   attempts: number;
   recovery_attempts: number;
 }
 
-/** Claims due workflows, highest priority first, then earliest due; expired leases are recovered. */
+/**
+ * Claims due workflows, highest priority first, then earliest due; expired leases are recovered. A queue
+ * with limits (shared concurrency, a rate limit) is claimed on its own, up to what its limits allow now;
+ * SQLite runs one writer at a time, so counting and claiming cannot race another worker.
+ */
 export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedWorkflow[] {
-  const { owner, queues, names, limit, leaseMs, now } = request;
+  const limits = request.queueLimits ?? {};
   return database.write(() => {
-    const due = database
-      .sql(`SELECT id, status, next_at FROM {p}workflows WHERE ${CLAIMABLE} ORDER BY priority DESC, next_at LIMIT ?`)
-      .all(JSON.stringify(queues), now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number }[];
-    return due.map(({ id, status, next_at: dueAt }) => {
-      const recovered = status === 'running';
-      const row = database
-        .sql(
-          `UPDATE {p}workflows SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, next_at = ?,
-             attempts = attempts + 1, recovery_attempts = recovery_attempts + ?, started_at = COALESCE(started_at, ?), updated_at = ?
-           WHERE id = ? RETURNING id, name, kind, lease_epoch, attempts, recovery_attempts`,
-        )
-        .get(owner, now + leaseMs, recovered ? 1 : 0, now, now, id) as ClaimRow;
-      // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
-      const type = recovered ? 'recovered' : status === 'sleeping' ? 'woke' : 'claimed';
-      database.event(id, type, null, JSON.stringify({ owner, epoch: row.lease_epoch }), now);
-      return {
+    const claimed: ClaimedWorkflow[] = [];
+    let remaining = request.limit;
+    for (const queue of request.queues.filter((q) => limits[q])) {
+      if (remaining <= 0) break;
+      const limit = limits[queue]!;
+      const allowed = Math.min(remaining, allowance(database, queue, limit, request.now));
+      if (allowed <= 0) continue;
+      const rows = claimFrom(database, request, [queue], allowed);
+      if (limit.rateLimit) {
+        for (const row of rows) if (row.firstStart) database.sql('INSERT INTO {p}queue_starts (queue, at) VALUES (?, ?)').run(queue, request.now);
+      }
+      claimed.push(...rows.map((row) => row.claimed));
+      remaining -= rows.length;
+    }
+    const unlimited = request.queues.filter((q) => !limits[q]);
+    if (unlimited.length > 0 && remaining > 0) claimed.push(...claimFrom(database, request, unlimited, remaining).map((row) => row.claimed));
+    return claimed;
+  });
+}
+
+/** How many more a limited queue may start now: its shared concurrency and its sliding-window rate. */
+function allowance(database: SqliteDatabase, queue: string, limit: QueueLimit, now: number): number {
+  let allowed = limit.max ?? Infinity;
+  if (limit.concurrency !== undefined) {
+    const { running } = database.sql("SELECT COUNT(*) AS running FROM {p}workflows WHERE queue = ? AND status = 'running'").get(queue) as { running: number };
+    allowed = limit.concurrency - running;
+  }
+  if (limit.rateLimit) {
+    const windowStart = now - limit.rateLimit.perMs;
+    database.sql('DELETE FROM {p}queue_starts WHERE queue = ? AND at <= ?').run(queue, windowStart);
+    const { starts } = database.sql('SELECT COUNT(*) AS starts FROM {p}queue_starts WHERE queue = ? AND at > ?').get(queue, windowStart) as { starts: number };
+    allowed = Math.min(allowed, limit.rateLimit.max - starts);
+  }
+  return allowed;
+}
+
+function claimFrom(database: SqliteDatabase, request: ClaimRequest, queues: string[], limit: number): Array<{ claimed: ClaimedWorkflow; firstStart: boolean }> {
+  const { owner, names, leaseMs, now } = request;
+  const due = database
+    .sql(`SELECT id, status, next_at, started_at FROM {p}workflows WHERE ${CLAIMABLE} ORDER BY priority DESC, next_at LIMIT ?`)
+    .all(JSON.stringify(queues), now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number; started_at: number | null }[];
+  return due.map(({ id, status, next_at: dueAt, started_at: startedAt }) => {
+    const recovered = status === 'running';
+    const row = database
+      .sql(
+        `UPDATE {p}workflows SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, next_at = ?,
+           attempts = attempts + 1, recovery_attempts = recovery_attempts + ?, started_at = COALESCE(started_at, ?), updated_at = ?
+         WHERE id = ? RETURNING id, name, kind, queue, lease_epoch, attempts, recovery_attempts`,
+      )
+      .get(owner, now + leaseMs, recovered ? 1 : 0, now, now, id) as ClaimRow;
+    // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
+    const type = recovered ? 'recovered' : status === 'sleeping' ? 'woke' : 'claimed';
+    database.event(id, type, null, JSON.stringify({ owner, epoch: row.lease_epoch }), now);
+    return {
+      firstStart: startedAt === null,
+      claimed: {
         id: row.id,
         name: row.name,
         kind: row.kind as WorkflowKind,
+        queue: row.queue,
         epoch: row.lease_epoch,
         attempts: row.attempts,
         recoveryAttempts: row.recovery_attempts,
         dueAt,
-      };
-    });
+      },
+    };
   });
 }
 

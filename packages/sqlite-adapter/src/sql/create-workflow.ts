@@ -1,18 +1,33 @@
 import type { CreateWorkflowResult, NewWorkflow } from '@steadfast/core';
-import type { SqliteDatabase } from '../sqlite-database.js';
-import { getWorkflow } from './read-workflows.js';
+import type { SqliteDatabase, WorkflowRow } from '../sqlite-database.js';
+import { getWorkflow, toRecord } from './read-workflows.js';
 
-/** Inserts the workflow unless its id exists (idempotent start), with its `created` event. */
+/**
+ * Inserts the workflow unless its id exists (idempotent start) or, with a dedupe key, a pending workflow
+ * of the same name and key exists (which, with debounce, takes the new arguments and start time).
+ */
 export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): CreateWorkflowResult {
   return database.write(() => {
-    const inserted = database
+    const byId = getWorkflow(database, w.id);
+    if (byId) return { created: false, record: byId };
+    if (w.dedupeKey != null) {
+      const pending = database
+        .sql("SELECT * FROM {p}workflows WHERE name = ? AND dedupe_key = ? AND status = 'pending'")
+        .get(w.name, w.dedupeKey) as WorkflowRow | undefined;
+      if (pending && w.debounce) {
+        database.sql('UPDATE {p}workflows SET args = ?, next_at = ?, updated_at = ? WHERE id = ?').run(w.args, w.nextAt, w.now, pending.id);
+        database.event(pending.id, 'debounced', null, JSON.stringify({ startAt: w.nextAt }), w.now);
+        return { created: false, record: getWorkflow(database, pending.id)! };
+      }
+      if (pending) return { created: false, record: toRecord(pending) };
+    }
+    database
       .sql(
-        `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.now, w.now);
-    const created = inserted.changes === 1;
-    if (created) database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
-    return { created, record: getWorkflow(database, w.id)! };
+      .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.now, w.now);
+    database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
+    return { created: true, record: getWorkflow(database, w.id)! };
   });
 }

@@ -16,6 +16,7 @@ export function toRecord(row: WorkflowRow): WorkflowRecord {
     parentId: row.parent_id,
     nextAt: row.next_at,
     deadlineAt: row.deadline_at,
+    dedupeKey: row.dedupe_key,
     leaseOwner: row.lease_owner,
     leaseEpoch: row.lease_epoch,
     attempts: row.attempts,

@@ -1,0 +1,49 @@
+import type { ScheduleRecord } from '@steadfast/core';
+import type { PostgresDatabase } from '../postgres-database.js';
+
+interface ScheduleRow {
+  name: string;
+  workflow_name: string;
+  cron: string;
+  timezone: string;
+  catch_up: ScheduleRecord['catchUp'];
+  args: string;
+  last_tick_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export async function upsertSchedule(database: PostgresDatabase, s: ScheduleRecord): Promise<void> {
+  await database.rows(
+    `INSERT INTO {schedules} AS s (name, workflow_name, cron, timezone, catch_up, args, last_tick_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET workflow_name = excluded.workflow_name, catch_up = excluded.catch_up, args = excluded.args,
+       updated_at = excluded.updated_at,
+       last_tick_at = CASE WHEN s.cron = excluded.cron AND s.timezone = excluded.timezone THEN s.last_tick_at ELSE excluded.last_tick_at END,
+       cron = excluded.cron, timezone = excluded.timezone`,
+    [s.name, s.workflowName, s.cron, s.timezone, s.catchUp, s.args, s.lastTickAt, s.createdAt, s.updatedAt],
+  );
+}
+
+export async function deleteSchedule(database: PostgresDatabase, name: string): Promise<boolean> {
+  return (await database.rows('DELETE FROM {schedules} WHERE name = ? RETURNING name', [name])).length === 1;
+}
+
+export async function listSchedules(database: PostgresDatabase): Promise<ScheduleRecord[]> {
+  return (await database.rows<ScheduleRow>('SELECT * FROM {schedules} ORDER BY name')).map((row) => ({
+    name: row.name,
+    workflowName: row.workflow_name,
+    cron: row.cron,
+    timezone: row.timezone,
+    catchUp: row.catch_up,
+    args: row.args,
+    lastTickAt: Number(row.last_tick_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  }));
+}
+
+export async function advanceSchedule(database: PostgresDatabase, name: string, from: number, to: number, now: number): Promise<boolean> {
+  const rows = await database.rows('UPDATE {schedules} SET last_tick_at = ?, updated_at = ? WHERE name = ? AND last_tick_at = ? RETURNING name', [to, now, name, from]);
+  return rows.length === 1;
+}

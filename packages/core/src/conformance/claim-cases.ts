@@ -49,7 +49,7 @@ export function describeClaimCases(ctx: SuiteContext): void {
       const created = await ctx.createWorkflow({ kind: 'job', name: 'send-email', nextAt: t0 - 500 });
       const now = t0 + 10;
       const claimed = await ctx.adapter.claim(ctx.claimRequest({ owner: 'worker-x', names: ['send-email'], leaseMs: 30_000, now }));
-      expect(claimed).toEqual([{ id: created.id, name: 'send-email', kind: 'job', epoch: 1, attempts: 1, recoveryAttempts: 0 }]);
+      ctx.expectClaimed(claimed, [{ id: created.id, name: 'send-email', kind: 'job', queue: 'default', epoch: 1, attempts: 1, recoveryAttempts: 0, dueAt: t0 - 500 }]);
       const record = (await ctx.adapter.getWorkflow(created.id))!;
       expect(record).toMatchObject({ status: 'running', leaseOwner: 'worker-x', leaseEpoch: 1, attempts: 1, recoveryAttempts: 0 });
       ctx.expectLeaseExpiry(record.nextAt, now, 30_000);
@@ -64,7 +64,7 @@ export function describeClaimCases(ctx: SuiteContext): void {
       await ctx.adapter.suspend(lease, t0 + 5_000, t0 + 10);
       expect(await ctx.adapter.claim(ctx.claimRequest({ owner: 'worker-b', now: t0 + 4_999 }))).toEqual([]);
       const claimed = await ctx.adapter.claim(ctx.claimRequest({ owner: 'worker-b', now: t0 + 5_000 }));
-      expect(claimed).toEqual([{ id: lease.workflowId, name: 'order', kind: 'workflow', epoch: 2, attempts: 2, recoveryAttempts: 0 }]);
+      ctx.expectClaimed(claimed, [{ id: lease.workflowId, name: 'order', kind: 'workflow', queue: 'default', epoch: 2, attempts: 2, recoveryAttempts: 0, dueAt: t0 + 5_000 }]);
       expect(await ctx.adapter.getWorkflow(lease.workflowId)).toMatchObject({ status: 'running', leaseOwner: 'worker-b', leaseEpoch: 2 });
       expect((await ctx.eventTypes(lease.workflowId)).at(-1)).toBe('woke');
     });
@@ -84,7 +84,7 @@ export function describeClaimCases(ctx: SuiteContext): void {
       expect(await ctx.adapter.claim(ctx.claimRequest({ owner: 'worker-b', now: t0 + 1 }))).toEqual([]);
       const now = await ctx.expireLease(t0, ctx.shortLeaseMs);
       const claimed = await ctx.adapter.claim(ctx.claimRequest({ owner: 'worker-b', leaseMs: 20_000, now }));
-      expect(claimed).toEqual([{ id: lease.workflowId, name: 'order', kind: 'workflow', epoch: 2, attempts: 2, recoveryAttempts: 1 }]);
+      ctx.expectClaimed(claimed, [{ id: lease.workflowId, name: 'order', kind: 'workflow', queue: 'default', epoch: 2, attempts: 2, recoveryAttempts: 1, dueAt: t0 + ctx.shortLeaseMs }]);
       const record = (await ctx.adapter.getWorkflow(lease.workflowId))!;
       expect(record).toMatchObject({ status: 'running', leaseOwner: 'worker-b', leaseEpoch: 2, attempts: 2, recoveryAttempts: 1 });
       ctx.expectLeaseExpiry(record.nextAt, now, 20_000);

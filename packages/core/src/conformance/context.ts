@@ -196,9 +196,30 @@ export class SuiteContext {
     else expect(Math.abs(actual! - expected)).toBeLessThanOrEqual(CLOCK_TOLERANCE_MS);
   }
 
+  /**
+   * `claimed` is `expected`; `dueAt`, optional in the contract (the row's `next_at` before the claim), is
+   * either absent or the time given (judged like `expectTime`).
+   */
+  expectClaimed(claimed: ClaimedWorkflow[], expected: Array<Omit<ClaimedWorkflow, 'dueAt'> & { dueAt: number }>): void {
+    expect(claimed.map(({ dueAt: _dueAt, ...rest }) => rest)).toEqual(expected.map(({ dueAt: _dueAt, ...rest }) => rest));
+    claimed.forEach((c, i) => {
+      if (c.dueAt !== undefined) this.expectTime(c.dueAt, expected[i]!.dueAt);
+    });
+  }
+
   async eventTypes(workflowId: string): Promise<EventRecord['type'][]> {
     return (await this.adapter.history(workflowId)).map((event) => event.type);
   }
+}
+
+/**
+ * A record without `updatedAt`, for comparing a row across a call that may touch it without changing it
+ * (a wake-up, a signal, a fence check): whether such a call bumps `updatedAt` is up to the adapter.
+ */
+export function withoutUpdatedAt(record: WorkflowRecord | undefined): Omit<WorkflowRecord, 'updatedAt'> | undefined {
+  if (!record) return record;
+  const { updatedAt: _updatedAt, ...rest } = record;
+  return rest;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -4,15 +4,28 @@ import { expectLeaseLost, sleep, type SuiteContext } from './context.js';
 
 const ERROR = JSON.stringify({ $error: { name: 'Error', message: 'stale write' } });
 
-/** Every fenced write, as a call with a lease at `now`. */
-const FENCED_WRITES: ReadonlyArray<readonly [name: string, write: (adapter: StorageAdapter, lease: Lease, now: number) => Promise<void>]> = [
-  ['recordStep', (a, lease, now) => a.recordStep(lease, { seq: 0, name: 'charge', kind: 'task', output: '"stale"', error: null, attempts: 1, fingerprint: null }, now)],
+type FencedWrite = (adapter: StorageAdapter, lease: Lease, now: number) => Promise<unknown>;
+
+/**
+ * Every fenced write, as a call with a lease at `now` that would write if it were not refused (a receive past
+ * its deadline checkpoints the timeout; a suspend waiting for a finished child or a waiting signal wakes at once).
+ * `transactions`: only for an adapter declaring `capabilities.transactions`.
+ */
+const FENCED_WRITES: ReadonlyArray<readonly [name: string, write: FencedWrite, needs?: 'transactions']> = [
+  ['recordStep', (a, lease, now) => a.recordStep(lease, { seq: 0, name: 'charge', kind: 'task', output: '"stale"', error: null, attempts: 1, fingerprint: 'fp:["stale"]' }, now)],
   ['recordRetry', (a, lease, now) => a.recordRetry(lease, { seq: 0, attempt: 1, retryAt: now + 1_000, error: ERROR }, now)],
   ['suspend', (a, lease, now) => a.suspend(lease, now + 60_000, now)],
+  ['suspend without a wake time', (a, lease, now) => a.suspend(lease, null, now)],
+  ['suspend with waitingFor', (a, lease, now) => a.suspend(lease, null, now, { children: ['finished-child'], signals: ['go'] })],
   ['release', (a, lease, now) => a.release(lease, now)],
   ['complete', (a, lease, now) => a.complete(lease, '"stale"', now)],
   ['fail', (a, lease, now) => a.fail(lease, ERROR, 0, now)],
+  ['receiveSignal', (a, lease, now) => a.receiveSignal(lease, { seq: 0, name: 'go', deadline: now, timeoutOutput: '"stale"' }, now)],
+  ['runTransactionStep', (a, lease, now) => a.runTransactionStep!(lease, { seq: 0, name: 'charge', attempts: 1, fingerprint: null }, async () => '"stale"', now), 'transactions'],
 ];
+
+/** Whether the adapter of the running test can make this write at all. */
+const supported = (ctx: SuiteContext, needs: 'transactions' | undefined) => needs !== 'transactions' || ctx.adapter.capabilities.transactions;
 
 /** A lease the storage must refuse, and the lease of whoever holds the workflow now (if anyone). */
 interface Situation {
@@ -68,9 +81,14 @@ export function describeFencingCases(ctx: SuiteContext): void {
   describe('fencing', () => {
     for (const [situation, make] of SITUATIONS) {
       describe(`with ${situation}`, () => {
-        it.each(FENCED_WRITES)('%s is refused with LeaseLostError and writes nothing', async (_name, write) => {
+        for (const [name, write, needs] of FENCED_WRITES) it(`${name} is refused with LeaseLostError and writes nothing`, async ({ skip }) => {
+          if (!supported(ctx, needs)) skip('the adapter does not declare capabilities.transactions');
+          // A child that finished and a signal waiting: a suspend waiting for them would wake at once.
+          const child = await ctx.start({ id: 'finished-child' });
+          await ctx.adapter.complete(child.lease, '1', ctx.t0);
           const { stale, holder, now } = await make(ctx);
           const id = stale.workflowId;
+          await ctx.adapter.sendSignal(id, 'go', '"waiting"', now);
           const before = { record: await ctx.adapter.getWorkflow(id), history: await ctx.adapter.history(id) };
           const state = holder && (await ctx.adapter.loadExecution(holder));
           await expectLeaseLost(write(ctx.adapter, stale, now), id);
@@ -92,7 +110,9 @@ export function describeFencingCases(ctx: SuiteContext): void {
       await ctx.adapter.recordStep(lease, { seq: 0, name: 'a', kind: 'now', output: '1', error: null, attempts: 1, fingerprint: null }, ctx.t0);
       const cancelled = await ctx.adapter.cancelWorkflow(lease.workflowId, ctx.t0 + 1);
       expect(cancelled!.leaseEpoch).toBeGreaterThan(lease.epoch);
-      for (const [, write] of FENCED_WRITES) await expectLeaseLost(write(ctx.adapter, lease, ctx.t0 + 2), lease.workflowId);
+      for (const [, write, needs] of FENCED_WRITES) {
+        if (supported(ctx, needs)) await expectLeaseLost(write(ctx.adapter, lease, ctx.t0 + 2), lease.workflowId);
+      }
       expect((await ctx.adapter.getWorkflow(lease.workflowId))!.status).toBe('cancelled');
       expect(await ctx.eventTypes(lease.workflowId)).toEqual(['created', 'claimed', 'step_completed', 'cancelled']);
     });

@@ -8,15 +8,18 @@
  * judging lease expiry by the database clock behaves the same as one judging it by `now`.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
+import { describeChildCases } from './child-cases.js';
 import { describeClaimCases } from './claim-cases.js';
 import { SuiteContext, type ConformanceTarget } from './context.js';
 import { describeExecutionCases } from './execution-cases.js';
 import { describeFencingCases } from './fencing-cases.js';
 import { describeRaceCases } from './race-cases.js';
+import { describeSignalCases } from './signal-cases.js';
+import { describeTransactionCases } from './transaction-cases.js';
 import { describeTransitionCases } from './transition-cases.js';
 import { describeWorkflowCases } from './workflow-cases.js';
 
-export type { ConformanceTarget } from './context.js';
+export type { ConformanceTarget, TransactionProbe } from './context.js';
 
 /**
  * Declares the conformance suite for one adapter configuration, under `describe(name)`.
@@ -29,6 +32,12 @@ export type { ConformanceTarget } from './context.js';
  *   create: async () => new SqliteAdapter({ filename: ':memory:' }),
  *   destroy: (adapter) => adapter.close(),
  *   leaseClock: 'now',
+ *   // Optional: lets the suite check that a transactional step's own writes commit and roll back with it.
+ *   transactionProbe: {
+ *     setup: (adapter) => (adapter as SqliteAdapter).knex.schema.createTable('probe', (t) => t.text('value')),
+ *     write: (trx, value) => (trx as Knex)('probe').insert({ value }),
+ *     read: async (adapter) => (await (adapter as SqliteAdapter).knex('probe').select('value')).map((r) => r.value),
+ *   },
  * });
  * ```
  */
@@ -44,5 +53,8 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
     describeFencingCases(ctx);
     describeTransitionCases(ctx);
     describeExecutionCases(ctx);
+    describeChildCases(ctx);
+    describeSignalCases(ctx);
+    describeTransactionCases(ctx);
   });
 }

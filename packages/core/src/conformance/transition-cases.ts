@@ -36,7 +36,7 @@ export function describeTransitionCases(ctx: SuiteContext): void {
       ctx.expectTime(record.nextAt, t0 + 100);
       expect((await ctx.eventTypes(lease.workflowId)).at(-1)).toBe('released');
       const claimed = await ctx.adapter.claim(ctx.claimRequest({ owner: 'worker-b', now: Math.max(t0 + 100, record.nextAt!) }));
-      expect(claimed).toEqual([{ id: lease.workflowId, name: 'order', kind: 'workflow', epoch: 2, attempts: 2, recoveryAttempts: 0 }]);
+      ctx.expectClaimed(claimed, [{ id: lease.workflowId, name: 'order', kind: 'workflow', queue: 'default', epoch: 2, attempts: 2, recoveryAttempts: 0, dueAt: record.nextAt! }]);
       expect((await ctx.eventTypes(lease.workflowId)).at(-1)).toBe('claimed');
     });
   });

@@ -1,0 +1,89 @@
+import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, Lease, QueueLimit } from '../../storage/storage-adapter.js';
+import type { WorkflowRecord } from '../../types.js';
+import { UNFINISHED, type MemoryStore } from './memory-store.js';
+
+function claimable(r: WorkflowRecord, filter: ClaimFilter): boolean {
+  return UNFINISHED.includes(r.status) && filter.queues.includes(r.queue) && filter.names.includes(r.name);
+}
+
+/**
+ * Claims due workflows, highest priority first, then earliest due (then oldest, for a stable order); an
+ * expired lease (judged by `now`) is recovered. Queue limits skip rows their queue has no room for (its
+ * `max` for this request, its `concurrency` across workers, its `rateLimit` of first starts).
+ */
+export function claim(store: MemoryStore, request: ClaimRequest): ClaimedWorkflow[] {
+  const { owner, limit, leaseMs, now, queueLimits } = request;
+  store.claimers.set(owner, { queues: [...request.queues], names: [...request.names] });
+  const due = [...store.workflows.values()]
+    .filter((r) => claimable(r, request) && r.nextAt !== null && r.nextAt <= now)
+    .sort((a, b) => b.priority - a.priority || a.nextAt! - b.nextAt! || a.createdAt - b.createdAt);
+  const claimed: ClaimedWorkflow[] = [];
+  const perQueue = new Map<string, number>();
+  for (const r of due) {
+    if (claimed.length >= limit) break;
+    const queueLimit = queueLimits?.[r.queue];
+    const taken = perQueue.get(r.queue) ?? 0;
+    if (queueLimit && ((queueLimit.max !== undefined && taken >= queueLimit.max) || !hasRoom(store, r, queueLimit, now))) continue;
+    perQueue.set(r.queue, taken + 1);
+    const before = r.status;
+    const dueAt = r.nextAt!;
+    if (r.startedAt === null) store.starts.set(r.queue, [...(store.starts.get(r.queue) ?? []), now]);
+    r.status = 'running';
+    r.leaseOwner = owner;
+    r.leaseEpoch += 1;
+    r.nextAt = now + leaseMs;
+    r.attempts += 1;
+    if (before === 'running') r.recoveryAttempts += 1;
+    r.startedAt ??= now;
+    r.updatedAt = now;
+    // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
+    const type = before === 'running' ? 'recovered' : before === 'sleeping' ? 'woke' : 'claimed';
+    store.event(r.id, type, null, JSON.stringify({ owner, epoch: r.leaseEpoch }), now);
+    claimed.push({ id: r.id, name: r.name, kind: r.kind, queue: r.queue, epoch: r.leaseEpoch, attempts: r.attempts, recoveryAttempts: r.recoveryAttempts, dueAt });
+  }
+  return claimed;
+}
+
+/**
+ * Whether the queue of `r` may take it now: fewer than `concurrency` of its workflows running, and, for a
+ * first start, fewer than `rateLimit.max` starts in the last `rateLimit.perMs`. A recovery (the row is
+ * running already) takes no new room.
+ */
+function hasRoom(store: MemoryStore, r: WorkflowRecord, limit: QueueLimit, now: number): boolean {
+  if (r.status === 'running') return true;
+  if (limit.concurrency !== undefined) {
+    let running = 0;
+    for (const w of store.workflows.values()) if (w.queue === r.queue && w.status === 'running') running++;
+    if (running >= limit.concurrency) return false;
+  }
+  if (limit.rateLimit && r.startedAt === null) {
+    const { max, perMs } = limit.rateLimit;
+    const recent = (store.starts.get(r.queue) ?? []).filter((at) => at > now - perMs).length;
+    if (recent >= max) return false;
+  }
+  return true;
+}
+
+/** The earliest `next_at` among rows `claim` could take with the same filter (a running row's lease expiry included). */
+export function nextDueAt(store: MemoryStore, filter: ClaimFilter): number | null {
+  let next: number | null = null;
+  for (const r of store.workflows.values()) {
+    if (claimable(r, filter) && r.nextAt !== null && (next === null || r.nextAt < next)) next = r.nextAt;
+  }
+  return next;
+}
+
+/** Extends held leases to `now + leaseMs`; returns the ids whose lease is gone. */
+export function renewLeases(store: MemoryStore, leases: Lease[], leaseMs: number, now: number): string[] {
+  const lost: string[] = [];
+  for (const lease of leases) {
+    const r = store.workflows.get(lease.workflowId);
+    if (r && r.status === 'running' && r.leaseOwner === lease.owner && r.leaseEpoch === lease.epoch) {
+      r.nextAt = now + leaseMs;
+      r.updatedAt = now;
+    } else {
+      lost.push(lease.workflowId);
+    }
+  }
+  return lost;
+}

@@ -1,0 +1,46 @@
+import { WorkflowNotFoundError } from '../../errors.js';
+import type { ExecutionState, Lease, NewStep, RetryState } from '../../storage/storage-adapter.js';
+import { copyStep, type MemoryStore } from './memory-store.js';
+
+/** Arguments, checkpoints (by position), and the failed attempts recorded since the last manual retry. */
+export function loadExecution(store: MemoryStore, lease: Lease): ExecutionState {
+  const id = lease.workflowId;
+  const record = store.workflows.get(id);
+  if (!record) throw new WorkflowNotFoundError(id);
+  const steps = [...(store.steps.get(id)?.values() ?? [])].sort((a, b) => a.seq - b.seq).map(copyStep);
+  const retries = new Map<number, RetryState>();
+  for (const event of store.events.get(id) ?? []) {
+    if (event.type === 'retried') retries.clear();
+    if (event.type === 'retry_scheduled' && event.seq !== null) {
+      const { attempt, retryAt } = JSON.parse(event.data!) as RetryState;
+      retries.set(event.seq, { attempt, retryAt });
+    }
+  }
+  return { args: record.args, deadlineAt: record.deadlineAt, steps, retries };
+}
+
+/** Checkpoints a step under the lease, with its event. A checkpoint at that position already is kept as it is. */
+export function recordStep(store: MemoryStore, lease: Lease, step: NewStep, now: number): void {
+  store.fence(lease, now);
+  if (store.step(lease.workflowId, step.seq)) return;
+  store.putStep({
+    workflowId: lease.workflowId,
+    seq: step.seq,
+    name: step.name,
+    kind: step.kind,
+    output: step.output,
+    error: step.error,
+    attempts: step.attempts,
+    fingerprint: step.fingerprint,
+    createdAt: now,
+  });
+  const type = step.error === null ? 'step_completed' : 'step_failed';
+  store.event(lease.workflowId, type, step.seq, JSON.stringify({ name: step.name, kind: step.kind, attempts: step.attempts }), now);
+}
+
+/** Records a failed attempt and when the next is due, so a restart neither resets the count nor loses the wait. */
+export function recordRetry(store: MemoryStore, lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): void {
+  store.fence(lease, now);
+  // The serialized error is JSON already: embedded as it is, as the SQL adapters do.
+  store.event(lease.workflowId, 'retry_scheduled', retry.seq, `{"attempt":${retry.attempt},"retryAt":${retry.retryAt},"error":${retry.error}}`, now);
+}

@@ -263,3 +263,13 @@ describe('a stalled worker', () => {
     expect((await handle.history()).map((e) => e.type)).toEqual(['created', 'claimed', 'recovered', 'step_completed', 'completed']);
   });
 });
+
+describe('retry of a workflow that has not failed', () => {
+  it('is refused for a pending, a sleeping and a completed workflow, naming the status', async () => {
+    const later = defineWorkflow('later', async () => 'x');
+    const client = runtime().register(later);
+    await client.startWorkflow(later, [], { id: 'not-failed', delay: '1h' });
+    await expect(client.retry('not-failed')).rejects.toThrow('workflow not-failed is pending; only a failed workflow can be retried');
+    await expect(client.retry('missing')).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+});

@@ -411,11 +411,15 @@ export class Runtime implements EntryOwner, HandleClient {
 
   /** Resumes a failed workflow from its last checkpoint; the step that failed it runs again. */
   async retry(id: string): Promise<void> {
+    validateName(id, 'workflow id');
     await this.ensureReady();
+    // retryWorkflow leaves anything but a failed workflow as it is; the retried one has a 'retried' event.
+    const before = await this.options.storage.getWorkflow(id);
+    if (!before) throw new WorkflowNotFoundError(id);
+    if (before.status !== 'failed') throw new ValidationError(`workflow ${id} is ${before.status}; only a failed workflow can be retried`);
     const record = await this.options.storage.retryWorkflow(id, this.clock.now());
-    if (!record) throw new WorkflowNotFoundError(id);
-    if (record.status !== 'pending') {
-      throw new ValidationError(`workflow ${id} is ${record.status}; only a failed workflow can be retried`);
+    if (record?.status !== 'pending') {
+      throw new ValidationError(`workflow ${id} is ${record?.status ?? 'gone'}; only a failed workflow can be retried`);
     }
     this.worker?.wake();
   }

@@ -223,7 +223,9 @@ describe('crash recovery with real processes on one SQLite file', () => {
   it('c. two worker processes on one file run every step of 40 workflows exactly once, and share the work', async () => {
     const dir = tempDir();
     const db = join(dir, 'steadfast.db');
-    const env = { CRASH_DB: db, CRASH_CONCURRENCY: '4', CRASH_LEASE_MS: '1000', CRASH_HEARTBEAT_MS: '300', CRASH_POLL_MS: '50' };
+    // A lease long enough that a loaded machine (parallel test files on 2 cores) cannot starve a heartbeat
+    // past it: this test is about sharing work with no crash, where no step may run twice.
+    const env = { CRASH_DB: db, CRASH_CONCURRENCY: '4', CRASH_LEASE_MS: '10000', CRASH_HEARTBEAT_MS: '2000', CRASH_POLL_MS: '50' };
 
     // Both start at once on a fresh file: both migrate concurrently.
     const workers = [spawnWorker('worker', env), spawnWorker('worker', env)];

@@ -36,3 +36,5 @@ export type {
   StorageAdapter, StorageCapabilities, Lease, NewWorkflow, CreateWorkflowResult, ClaimFilter, ClaimRequest,
   ClaimedWorkflow, NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest, QueueLimit,
 } from './storage/storage-adapter.js';
+export { toWorkflowRecord, toStepRecord, toEventRecord, toScheduleRecord } from './storage/rows.js';
+export type { WorkflowRow, StepRow, EventRow, ScheduleRow } from './storage/rows.js';

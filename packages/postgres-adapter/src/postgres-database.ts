@@ -1,32 +1,6 @@
 import type { Knex } from 'knex';
 import { StorageUnavailableError } from '@steadfast/core';
 
-/** Raw row of the workflows table (bigint columns arrive as strings from pg). */
-export interface WorkflowRow {
-  id: string;
-  name: string;
-  kind: string;
-  version: string | null;
-  queue: string;
-  priority: number;
-  status: string;
-  args: string;
-  output: string | null;
-  error: string | null;
-  parent_id: string | null;
-  next_at: string | null;
-  deadline_at: string | null;
-  dedupe_key: string | null;
-  lease_owner: string | null;
-  lease_epoch: string;
-  attempts: number;
-  recovery_attempts: number;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
 /** The database clock in epoch ms: leases are computed and judged with it, never with a worker's clock. */
 export const DB_NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 

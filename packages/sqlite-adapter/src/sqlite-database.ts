@@ -1,32 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { LeaseLostError, StorageUnavailableError, type Lease } from '@steadfast/core';
 
-/** Raw row of the workflows table. */
-export interface WorkflowRow {
-  id: string;
-  name: string;
-  kind: string;
-  version: string | null;
-  queue: string;
-  priority: number;
-  status: string;
-  args: string;
-  output: string | null;
-  error: string | null;
-  parent_id: string | null;
-  next_at: number | null;
-  deadline_at: number | null;
-  dedupe_key: string | null;
-  lease_owner: string | null;
-  lease_epoch: number;
-  attempts: number;
-  recovery_attempts: number;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
-
 /**
  * The adapter's connection: statements are prepared once per SQL text and reused, `{p}` in SQL is the
  * validated table prefix, and writes run in IMMEDIATE transactions so concurrent processes queue on the

@@ -1,5 +1,6 @@
 import type { CreateWorkflowResult, NewWorkflow } from '@steadfast/core';
-import type { PostgresDatabase, WorkflowRow } from '../postgres-database.js';
+import type { PostgresDatabase } from '../postgres-database.js';
+import type { WorkflowRow } from '@steadfast/core';
 import { getWorkflow, toRecord } from './read-workflows.js';
 
 /**

@@ -1,21 +1,10 @@
-import { WorkflowNotFoundError, type ExecutionState, type Lease, type RetryState, type StepKind } from '@steadfast/core';
+import { toStepRecord, WorkflowNotFoundError, type ExecutionState, type Lease, type RetryState, type StepRow } from '@steadfast/core';
 import type { PostgresDatabase } from '../postgres-database.js';
 
-interface StepJson {
-  workflow_id: string;
-  seq: number;
-  name: string;
-  kind: string;
-  output: string | null;
-  error: string | null;
-  attempts: number;
-  fingerprint: string | null;
-  created_at: number;
-}
 
 /** Arguments, checkpoints, and failed attempts since the last manual retry, in one round trip. */
 export async function loadExecution(database: PostgresDatabase, lease: Lease): Promise<ExecutionState> {
-  const [row] = await database.rows<{ args: string | null; deadline_at: string | null; steps: StepJson[]; retries: Array<{ seq: number; data: string }> }>(
+  const [row] = await database.rows<{ args: string | null; deadline_at: string | null; steps: StepRow[]; retries: Array<{ seq: number; data: string }> }>(
     `SELECT (SELECT args FROM {wf} WHERE id = ?) AS args,
             (SELECT deadline_at FROM {wf} WHERE id = ?) AS deadline_at,
             (SELECT coalesce(json_agg(s ORDER BY s.seq), '[]'::json) FROM {steps} s WHERE s.workflow_id = ?) AS steps,
@@ -34,17 +23,7 @@ export async function loadExecution(database: PostgresDatabase, lease: Lease): P
   return {
     args: row.args,
     deadlineAt: row.deadline_at === null ? null : Number(row.deadline_at),
-    steps: row.steps.map((s) => ({
-      workflowId: s.workflow_id,
-      seq: s.seq,
-      name: s.name,
-      kind: s.kind as StepKind,
-      output: s.output,
-      error: s.error,
-      attempts: s.attempts,
-      fingerprint: s.fingerprint,
-      createdAt: Number(s.created_at),
-    })),
+    steps: row.steps.map(toStepRecord),
     retries,
   };
 }

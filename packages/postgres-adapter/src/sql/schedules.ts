@@ -1,17 +1,6 @@
-import type { ScheduleRecord } from '@steadfast/core';
+import { toScheduleRecord, type ScheduleRecord, type ScheduleRow } from '@steadfast/core';
 import type { PostgresDatabase } from '../postgres-database.js';
 
-interface ScheduleRow {
-  name: string;
-  workflow_name: string;
-  cron: string;
-  timezone: string;
-  catch_up: ScheduleRecord['catchUp'];
-  args: string;
-  last_tick_at: string;
-  created_at: string;
-  updated_at: string;
-}
 
 export async function upsertSchedule(database: PostgresDatabase, s: ScheduleRecord): Promise<void> {
   await database.rows(
@@ -30,17 +19,7 @@ export async function deleteSchedule(database: PostgresDatabase, name: string): 
 }
 
 export async function listSchedules(database: PostgresDatabase): Promise<ScheduleRecord[]> {
-  return (await database.rows<ScheduleRow>('SELECT * FROM {schedules} ORDER BY name')).map((row) => ({
-    name: row.name,
-    workflowName: row.workflow_name,
-    cron: row.cron,
-    timezone: row.timezone,
-    catchUp: row.catch_up,
-    args: row.args,
-    lastTickAt: Number(row.last_tick_at),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  }));
+  return (await database.rows<ScheduleRow>('SELECT * FROM {schedules} ORDER BY name')).map(toScheduleRecord);
 }
 
 export async function advanceSchedule(database: PostgresDatabase, name: string, from: number, to: number, now: number): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { CreateWorkflowResult, NewWorkflow } from '@steadfast/core';
-import type { SqliteDatabase, WorkflowRow } from '../sqlite-database.js';
+import type { SqliteDatabase } from '../sqlite-database.js';
+import type { WorkflowRow } from '@steadfast/core';
 import { getWorkflow, toRecord } from './read-workflows.js';
 
 /**

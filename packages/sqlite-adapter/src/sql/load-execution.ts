@@ -1,36 +1,13 @@
-import { WorkflowNotFoundError, type ExecutionState, type Lease, type RetryState, type StepKind, type StepRecord } from '@steadfast/core';
+import { toStepRecord, WorkflowNotFoundError, type ExecutionState, type Lease, type RetryState, type StepRow } from '@steadfast/core';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
-interface StepRow {
-  workflow_id: string;
-  seq: number;
-  name: string;
-  kind: string;
-  output: string | null;
-  error: string | null;
-  attempts: number;
-  fingerprint: string | null;
-  created_at: number;
-}
 
 /** Arguments, checkpoints, and the failed attempts recorded since the last manual retry. */
 export function loadExecution(database: SqliteDatabase, lease: Lease): ExecutionState {
   const id = lease.workflowId;
   const row = database.sql('SELECT args, deadline_at FROM {p}workflows WHERE id = ?').get(id) as { args: string; deadline_at: number | null } | undefined;
   if (!row) throw new WorkflowNotFoundError(id);
-  const steps = (database.sql('SELECT * FROM {p}steps WHERE workflow_id = ? ORDER BY seq').all(id) as StepRow[]).map(
-    (s): StepRecord => ({
-      workflowId: s.workflow_id,
-      seq: s.seq,
-      name: s.name,
-      kind: s.kind as StepKind,
-      output: s.output,
-      error: s.error,
-      attempts: s.attempts,
-      fingerprint: s.fingerprint,
-      createdAt: s.created_at,
-    }),
-  );
+  const steps = (database.sql('SELECT * FROM {p}steps WHERE workflow_id = ? ORDER BY seq').all(id) as StepRow[]).map(toStepRecord);
   const retryRows = database
     .sql(
       `SELECT seq, data FROM {p}events WHERE workflow_id = ? AND type = 'retry_scheduled'

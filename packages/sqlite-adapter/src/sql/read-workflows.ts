@@ -1,32 +1,8 @@
-import type { EventRecord, ListWorkflowsFilter, WorkflowKind, WorkflowRecord, WorkflowStatus } from '@steadfast/core';
-import type { SqliteDatabase, WorkflowRow } from '../sqlite-database.js';
+import { toEventRecord, toWorkflowRecord, type EventRecord, type EventRow, type ListWorkflowsFilter, type WorkflowRecord, type WorkflowRow } from '@steadfast/core';
+import type { SqliteDatabase } from '../sqlite-database.js';
 
-export function toRecord(row: WorkflowRow): WorkflowRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind as WorkflowKind,
-    version: row.version,
-    queue: row.queue,
-    priority: row.priority,
-    status: row.status as WorkflowStatus,
-    args: row.args,
-    output: row.output,
-    error: row.error,
-    parentId: row.parent_id,
-    nextAt: row.next_at,
-    deadlineAt: row.deadline_at,
-    dedupeKey: row.dedupe_key,
-    leaseOwner: row.lease_owner,
-    leaseEpoch: row.lease_epoch,
-    attempts: row.attempts,
-    recoveryAttempts: row.recovery_attempts,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-  };
-}
+/** Maps a workflows row to its record. */
+export const toRecord = toWorkflowRecord;
 
 export function getWorkflow(database: SqliteDatabase, id: string): WorkflowRecord | undefined {
   const row = database.sql('SELECT * FROM {p}workflows WHERE id = ?').get(id) as WorkflowRow | undefined;
@@ -55,25 +31,10 @@ export function listWorkflows(database: SqliteDatabase, filter: ListWorkflowsFil
   return rows.map(toRecord);
 }
 
-interface EventRow {
-  id: number;
-  workflow_id: string;
-  type: string;
-  seq: number | null;
-  data: string | null;
-  at: number;
-}
 
 export function history(database: SqliteDatabase, workflowId: string): EventRecord[] {
   const rows = database.sql('SELECT * FROM {p}events WHERE workflow_id = ? ORDER BY id').all(workflowId) as EventRow[];
-  return rows.map((row) => ({
-    id: row.id,
-    workflowId: row.workflow_id,
-    type: row.type as EventRecord['type'],
-    seq: row.seq,
-    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
-    at: row.at,
-  }));
+  return rows.map(toEventRecord);
 }
 
 export function unfinishedNames(database: SqliteDatabase): string[] {

@@ -1,17 +1,6 @@
-import type { ScheduleRecord } from '@steadfast/core';
+import { toScheduleRecord, type ScheduleRecord, type ScheduleRow } from '@steadfast/core';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
-interface ScheduleRow {
-  name: string;
-  workflow_name: string;
-  cron: string;
-  timezone: string;
-  catch_up: ScheduleRecord['catchUp'];
-  args: string;
-  last_tick_at: number;
-  created_at: number;
-  updated_at: number;
-}
 
 export function upsertSchedule(database: SqliteDatabase, s: ScheduleRecord): void {
   database.write(() => {
@@ -33,17 +22,7 @@ export function deleteSchedule(database: SqliteDatabase, name: string): boolean 
 }
 
 export function listSchedules(database: SqliteDatabase): ScheduleRecord[] {
-  return (database.sql('SELECT * FROM {p}schedules ORDER BY name').all() as ScheduleRow[]).map((row) => ({
-    name: row.name,
-    workflowName: row.workflow_name,
-    cron: row.cron,
-    timezone: row.timezone,
-    catchUp: row.catch_up,
-    args: row.args,
-    lastTickAt: row.last_tick_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }));
+  return (database.sql('SELECT * FROM {p}schedules ORDER BY name').all() as ScheduleRow[]).map(toScheduleRecord);
 }
 
 export function advanceSchedule(database: SqliteDatabase, name: string, from: number, to: number, now: number): boolean {

@@ -1,0 +1,104 @@
+import express, { type Request, type Router } from 'express';
+import type { ListWorkflowsFilter, WorkflowStatus } from '@steadfast/core';
+import { ApiError, asyncHandler } from './api-error.js';
+import { toJsonValue } from './json-value.js';
+import { guardMutation } from './request-guards.js';
+import type { ResolvedRouterOptions, RouterRuntime } from './router-options.js';
+import { eventToJson, stepsFromHistory, workflowToJson } from './workflow-json.js';
+
+/**
+ * The JSON management API, to be mounted at `/api` under the router's base path:
+ * - `GET  /api/workflows?status=&name=&queue=&limit=` → `{ workflows }` (newest first; `status` may list several, comma-separated)
+ * - `GET  /api/workflows/:id` → `{ workflow, steps, history }`
+ * - `POST /api/workflows/:id/retry` → `{ workflow }` (a failed workflow resumes from its last checkpoint)
+ * - `POST /api/workflows/:id/cancel` → `{ workflow }`
+ * - `POST /api/workflows/:id/signal` with body `{ name, payload }` → `{ workflow }`
+ * - `GET  /api/stats` → `{ byStatus, counts, due, at }`
+ */
+export function apiRoutes(runtime: RouterRuntime, options: ResolvedRouterOptions): Router {
+  const router = express.Router();
+  const mutation = guardMutation(options.readOnly);
+  const json = express.json({ limit: '1mb', strict: false });
+
+  router.get('/workflows', asyncHandler(async (req, res) => {
+    const workflows = await runtime.listWorkflows(listFilter(req, options.maxListLimit));
+    res.json({ workflows: workflows.map(workflowToJson) });
+  }));
+
+  router.get('/workflows/:id', asyncHandler(async (req, res) => {
+    const handle = await runtime.getWorkflow(param(req));
+    const [info, history] = await Promise.all([handle.info(), handle.history()]);
+    res.json({ workflow: workflowToJson(info), steps: stepsFromHistory(history), history: history.map(eventToJson) });
+  }));
+
+  router.post('/workflows/:id/retry', mutation, asyncHandler(async (req, res) => {
+    const id = param(req);
+    await runtime.retry(id);
+    res.json({ workflow: workflowToJson(await (await runtime.getWorkflow(id)).info()) });
+  }));
+
+  router.post('/workflows/:id/cancel', mutation, asyncHandler(async (req, res) => {
+    const id = param(req);
+    await runtime.cancel(id);
+    res.json({ workflow: workflowToJson(await (await runtime.getWorkflow(id)).info()) });
+  }));
+
+  router.post('/workflows/:id/signal', mutation, json, asyncHandler(async (req, res) => {
+    const id = param(req);
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ApiError(400, 'VALIDATION', 'the body must be a JSON object { "name": string, "payload"?: any } sent with Content-Type: application/json');
+    }
+    const { name, payload } = body as { name?: unknown; payload?: unknown };
+    if (typeof name !== 'string' || name.trim() === '') throw new ApiError(400, 'VALIDATION', 'the body needs "name": the signal name, a non-empty string');
+    await runtime.signal(id, name, payload);
+    res.json({ workflow: workflowToJson(await (await runtime.getWorkflow(id)).info()) });
+  }));
+
+  router.get('/stats', asyncHandler(async (_req, res) => {
+    const stats = await runtime.stats();
+    res.json({ ...(toJsonValue(stats) as object), at: new Date().toISOString() });
+  }));
+
+  // Last, without a path: matches whatever is left, in Express 4 and 5 alike.
+  router.use((req) => {
+    throw new ApiError(404, 'NOT_FOUND', `no API route ${req.method} /api${req.path}`);
+  });
+  return router;
+}
+
+function param(req: Request): string {
+  const id = req.params.id;
+  if (typeof id !== 'string') throw new ApiError(400, 'VALIDATION', 'a workflow id is required');
+  return id;
+}
+
+const QUERY_KEYS = ['status', 'name', 'queue', 'limit'] as const;
+
+function listFilter(req: Request, maxLimit: number): ListWorkflowsFilter {
+  const filter: ListWorkflowsFilter = {};
+  const value = (key: (typeof QUERY_KEYS)[number]): string | undefined => {
+    const raw = req.query[key];
+    if (raw === undefined || raw === '') return undefined;
+    if (typeof raw !== 'string') throw new ApiError(400, 'VALIDATION', `query parameter ${key} must be given once, as a string`);
+    return raw;
+  };
+  const status = value('status');
+  if (status !== undefined) {
+    const statuses = status.split(',').map((s) => s.trim()).filter((s) => s !== '') as WorkflowStatus[];
+    filter.status = statuses.length === 1 ? statuses[0] : statuses;
+  }
+  const name = value('name');
+  if (name !== undefined) filter.name = name;
+  const queue = value('queue');
+  if (queue !== undefined) filter.queue = queue;
+  const limit = value('limit');
+  if (limit !== undefined) {
+    const n = /^\d+$/.test(limit) ? Number(limit) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > maxLimit) {
+      throw new ApiError(400, 'VALIDATION', `query parameter limit must be a whole number from 1 to ${maxLimit}, got ${JSON.stringify(limit)}`);
+    }
+    filter.limit = n;
+  }
+  return filter;
+}

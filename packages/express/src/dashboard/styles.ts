@@ -1,0 +1,78 @@
+/** The dashboard's stylesheet, served as `dashboard.css` (a file of its own, so the CSP needs no 'unsafe-inline'). */
+export const DASHBOARD_CSS = `
+:root {
+  --bg: #f6f7f9; --panel: #fff; --text: #1d2330; --muted: #667085; --line: #e3e6eb; --accent: #2f6feb;
+  --pending: #8a63d2; --running: #2f6feb; --sleeping: #0e9aa7; --completed: #1f9d55; --failed: #d92d20; --cancelled: #7a8394;
+}
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--text); }
+header { display: flex; align-items: center; gap: 12px; padding: 10px 20px; background: #101828; color: #fff; }
+header h1 { font-size: 18px; margin: 0 8px 0 0; letter-spacing: .3px; }
+header .spacer { flex: 1; }
+header label { display: flex; align-items: center; gap: 6px; color: #d0d5dd; }
+#refresh-state { color: #98a2b3; font-size: 12px; }
+main { padding: 16px 20px 40px; display: grid; gap: 16px; max-width: 1400px; margin: 0 auto; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; }
+.panel h2 { font-size: 15px; margin: 0 0 10px; }
+.banner { background: #fef3f2; border: 1px solid #fda29b; color: #912018; padding: 8px 12px; border-radius: 6px; }
+.notice { background: #ecfdf3; border: 1px solid #75e0a7; color: #05603a; padding: 8px 12px; border-radius: 6px; }
+.counts { display: grid; grid-template-columns: repeat(6, minmax(110px, 1fr)); gap: 10px; }
+.count { background: var(--panel); border: 1px solid var(--line); border-left: 4px solid var(--muted); border-radius: 8px;
+  padding: 10px 12px; cursor: pointer; text-align: left; font: inherit; color: inherit; }
+.count:hover { border-color: var(--accent); }
+.count .value { display: block; font-size: 26px; font-weight: 600; }
+.count .label { color: var(--muted); text-transform: capitalize; }
+.count.pending { border-left-color: var(--pending); } .count.running { border-left-color: var(--running); }
+.count.sleeping { border-left-color: var(--sleeping); } .count.completed { border-left-color: var(--completed); }
+.count.failed { border-left-color: var(--failed); } .count.cancelled { border-left-color: var(--cancelled); }
+.row { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 16px; align-items: start; }
+.row.split { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+#chart svg { width: 100%; height: 180px; display: block; }
+#chart .axis { stroke: var(--line); }
+#chart text { fill: var(--muted); font-size: 11px; }
+.legend { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 6px; color: var(--muted); font-size: 12px; }
+.legend .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
+.swatch.c0 { background: #2f6feb; } .swatch.c1 { background: #d92d20; } .swatch.c2 { background: #1f9d55; }
+.swatch.c3 { background: #f79009; } .swatch.c4 { background: #8a63d2; } .swatch.c5 { background: #0e9aa7; }
+form.filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin-bottom: 10px; }
+form.filters label { display: grid; gap: 2px; color: var(--muted); font-size: 12px; }
+input, select, button { font: inherit; padding: 5px 8px; border: 1px solid #d0d5dd; border-radius: 6px; background: #fff; color: var(--text); }
+button { cursor: pointer; }
+button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+button.danger { background: #fff; border-color: var(--failed); color: var(--failed); }
+button.danger.armed { background: var(--failed); color: #fff; }
+button:disabled { opacity: .5; cursor: default; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { color: var(--muted); font-weight: 500; font-size: 12px; }
+#list tbody tr { cursor: pointer; }
+#list tbody tr:hover { background: #f2f4f7; }
+#list tbody tr.selected { background: #eef4ff; }
+td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; overflow-wrap: anywhere; }
+.status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; color: #fff; background: var(--muted); }
+.status.pending { background: var(--pending); } .status.running { background: var(--running); }
+.status.sleeping { background: var(--sleeping); } .status.completed { background: var(--completed); }
+.status.failed { background: var(--failed); } .status.cancelled { background: var(--cancelled); }
+.status.retrying { background: #f79009; }
+.detail-head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-bottom: 10px; }
+.detail-head h2 { margin: 0; }
+.detail-head .spacer { flex: 1; }
+dl.info { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 4px 14px; margin: 0 0 12px; }
+dl.info dt { color: var(--muted); }
+dl.info dd { margin: 0; }
+.error-box { border: 1px solid #fda29b; background: #fef3f2; border-radius: 6px; padding: 10px 12px; margin-bottom: 12px; }
+.error-box .error-title { font-weight: 600; color: #912018; }
+pre { background: #f2f4f7; border-radius: 6px; padding: 8px 10px; overflow: auto; max-height: 260px; margin: 6px 0 0; font-size: 12px; }
+h3 { font-size: 13px; margin: 14px 0 6px; color: #344054; }
+.timeline { list-style: none; margin: 0; padding: 0 0 0 14px; border-left: 2px solid var(--line); }
+.timeline li { position: relative; padding: 3px 0 3px 10px; }
+.timeline li::before { content: ""; position: absolute; left: -20px; top: 9px; width: 10px; height: 10px; border-radius: 50%; background: var(--muted); }
+.timeline li.ok::before { background: var(--completed); } .timeline li.bad::before { background: var(--failed); }
+.timeline li.warn::before { background: #f79009; }
+.timeline .at { color: var(--muted); font-size: 12px; margin-right: 6px; }
+.timeline .type { font-weight: 600; margin-right: 6px; }
+.muted { color: var(--muted); }
+.nowrap { white-space: nowrap; }
+.empty { color: var(--muted); padding: 8px 0; }
+@media (max-width: 900px) { .counts { grid-template-columns: repeat(3, 1fr); } .row, .row.split { grid-template-columns: 1fr; } }
+`;

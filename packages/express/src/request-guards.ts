@@ -1,0 +1,55 @@
+import type { RequestHandler } from 'express';
+import { sendError } from './api-error.js';
+import type { AuthorizeFn } from './router-options.js';
+
+/**
+ * Header every mutation must carry (any non-empty value; the dashboard sends `1`). A browser sends a
+ * custom header cross-origin only after a CORS preflight that this router never approves, so a forged
+ * form or cross-site `fetch` cannot retry, cancel or signal a workflow with the user's cookies.
+ */
+export const CSRF_HEADER = 'X-Steadfast-CSRF';
+
+/** Answers 401 unless `authorize(req)` resolves to exactly `true`. With no `authorize` everything passes. */
+export function requireAuthorization(authorize: AuthorizeFn | undefined): RequestHandler {
+  return async (req, res, next) => {
+    if (!authorize) return next();
+    let allowed: boolean;
+    try {
+      allowed = (await authorize(req)) === true;
+    } catch (error) {
+      return next(error);
+    }
+    if (!allowed) {
+      res.setHeader('Cache-Control', 'no-store');
+      return sendError(res, 401, 'UNAUTHORIZED', 'not authorized to use the Steadfast management API');
+    }
+    next();
+  };
+}
+
+/**
+ * Guards a mutation: 403 `READ_ONLY` on a read-only router; 403 `CSRF` without the {@link CSRF_HEADER}
+ * header, or when the browser says the request comes from another site (`Sec-Fetch-Site: cross-site`).
+ */
+export function guardMutation(readOnly: boolean): RequestHandler {
+  return (req, res, next) => {
+    if (readOnly) return sendError(res, 403, 'READ_ONLY', 'this Steadfast router is read-only; retry, cancel and signal are disabled');
+    const token = req.get(CSRF_HEADER);
+    if (token === undefined || token.trim() === '') {
+      return sendError(res, 403, 'CSRF', `mutations must send the header ${CSRF_HEADER}: 1 (a protection against cross-site requests)`);
+    }
+    if (req.get('sec-fetch-site') === 'cross-site') {
+      return sendError(res, 403, 'CSRF', 'cross-site requests may not change workflows');
+    }
+    next();
+  };
+}
+
+/** Headers for every answer of the router: no sniffing, no framing, no referrer; API answers are not cached. */
+export const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};

@@ -14,6 +14,7 @@ import {
 } from './registry.js';
 import { currentExecution } from './scope.js';
 import { runTaskDirect } from './task-invocation.js';
+import { childStep, runTaskStep } from './step-kinds/body-steps.js';
 
 /** What a workflow or task entry point needs from the runtime it was registered with, when called from outside. */
 export interface EntryOwner {
@@ -44,7 +45,7 @@ function entryPoint(ref: MetaRef): (...args: any[]) => Promise<any> {
     const owner = owners.get((this as object) ?? entry) ?? owners.get(entry);
     const execution = currentExecution();
     if (meta.kind === 'task') {
-      if (execution) return execution.runTask(meta, this, args);
+      if (execution) return runTaskStep(execution, meta, this, args);
       if (meta.transactional) {
         return Promise.reject(
           new SteadfastError('TRANSACTION_OUTSIDE_WORKFLOW', `transactional step ${meta.name} runs only inside a workflow or as an enqueued job, where its checkpoint can commit with it`),
@@ -52,7 +53,7 @@ function entryPoint(ref: MetaRef): (...args: any[]) => Promise<any> {
       }
       return runTaskDirect(meta, this, args, owner?.clock ?? systemClock, owner?.logger ?? silentLogger());
     }
-    if (execution) return execution.childStep(meta, args);
+    if (execution) return childStep(execution, meta, args);
     if (!owner) {
       return Promise.reject(
         new SteadfastError('NOT_REGISTERED', `workflow ${meta.name} is not registered with a runtime: call runtime.register(...) first, or use runtime.startWorkflow(...)`),

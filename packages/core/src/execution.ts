@@ -3,17 +3,15 @@ import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { delay, type Clock, type TimerHandle } from './clock.js';
 import { LeaseLostError, NonDeterminismError, TimeoutError } from './errors.js';
-import type { Registration, TaskMeta, WorkflowMeta } from './registry.js';
+import type { Registration } from './registry.js';
 import { runInWorkflow } from './scope.js';
 import type { Serializer } from './serialization.js';
 import type { ExecutionState, Lease, RetryState, StorageAdapter } from './storage/storage-adapter.js';
 import { retryWhileUnavailable } from './storage/storage-retry.js';
-import { executeTask } from './step-kinds/task-step.js';
-import { executeChild } from './step-kinds/child-step.js';
-import { executeReceive } from './step-kinds/signal-step.js';
+import { runTaskStep } from './step-kinds/body-steps.js';
 import type { StepKind, StepRecord } from './types.js';
 import { ReplayAwareLogger } from './replay-aware-logger.js';
-import { endSpan, startStepSpan, telemetry } from './telemetry.js';
+import { startStepSpan, telemetry } from './telemetry.js';
 import type { Context } from '@opentelemetry/api';
 
 export interface ExecutionDeps {
@@ -190,7 +188,7 @@ export class WorkflowExecution {
 
   private invokeBody(args: unknown[]): unknown {
     const { meta, target } = this.registration;
-    if (meta.kind === 'task') return this.runTask(meta, target, args);
+    if (meta.kind === 'task') return runTaskStep(this, meta, target, args);
     return meta.method.apply(target, args);
   }
 
@@ -233,98 +231,6 @@ export class WorkflowExecution {
     return 'suspended';
   }
 
-  // ---- steps called from the workflow body --------------------------------------------------------------
-
-  /** A task called from the body: replayed from its checkpoint, or run with retries and checkpointed. */
-  runTask(meta: TaskMeta, target: unknown, args: unknown[]): Promise<unknown> {
-    const fingerprint = this.fingerprint(args, `args of task ${meta.name}`);
-    const step = this.begin(meta.name, 'task', fingerprint);
-    if (!step) return never();
-    if (step.recorded) {
-      const span = this.stepSpan(meta.name, step.seq, step.recorded.attempts, true);
-      endSpan(span, step.recorded.error === null ? undefined : 'recorded error');
-      return this.replay(step.recorded);
-    }
-    return this.track(() => executeTask(this, meta, target, args, step.seq, fingerprint));
-  }
-
-  /** A workflow called from the body: a child workflow with a deterministic id, awaited durably. */
-  childStep(meta: WorkflowMeta, args: unknown[]): Promise<unknown> {
-    const fingerprint = this.fingerprint(args, `args of child workflow ${meta.name}`);
-    const step = this.begin(meta.name, 'child', fingerprint);
-    if (!step) return never();
-    if (step.recorded) return this.replay(step.recorded);
-    return this.track(() => executeChild(this, meta, args, step.seq, fingerprint));
-  }
-
-  /**
-   * `waitForSignal()`: the payload of the first signal of that name, or undefined at the deadline. With a
-   * timeout it takes two positions, both assigned now: the deadline (a timer checkpoint) and the receipt.
-   */
-  signalStep(name: string, timeoutMs: number | null): Promise<unknown> {
-    const deadlineStep = timeoutMs === null ? null : this.begin(`deadline of signal ${name}`, 'sleep', null);
-    if (deadlineStep === undefined) return never();
-    const step = this.begin(name, 'signal', null);
-    if (!step) return never();
-    return this.track(async () => {
-      let deadline: number | null = null;
-      if (deadlineStep) {
-        if (deadlineStep.recorded) {
-          deadline = this.deps.serializer.deserialize(deadlineStep.recorded.output!) as number;
-        } else {
-          deadline = this.clock.now() + timeoutMs!;
-          await this.record(deadlineStep.seq, `deadline of signal ${name}`, 'sleep', deadline, 1, null);
-        }
-      }
-      if (step.recorded) return this.replay(step.recorded);
-      return executeReceive(this, name, deadline, step.seq);
-    });
-  }
-
-  /** `sleep()` and `runAt()`: the wake time is the checkpoint. */
-  waitStep(name: 'sleep' | 'runAt', wakeAt: (now: number) => number): Promise<void> {
-    const step = this.begin(name, 'sleep', null);
-    if (!step) return never();
-    return this.track(async () => {
-      let at: number;
-      if (step.recorded) {
-        at = this.deps.serializer.deserialize(step.recorded.output!) as number;
-      } else {
-        at = wakeAt(this.clock.now());
-        await this.record(step.seq, name, 'sleep', at, 1, null);
-      }
-      await this.waitUntil(at);
-    });
-  }
-
-  /** `now()`, `random()`, `uuid()`: a value produced once and checkpointed. */
-  valueStep<T>(name: string, kind: StepKind, produce: () => T): Promise<T> {
-    const step = this.begin(name, kind, null);
-    if (!step) return never();
-    if (step.recorded) return this.replay(step.recorded) as Promise<T>;
-    return this.track(async () => {
-      const value = produce();
-      await this.record(step.seq, name, kind, value, 1, null);
-      return value;
-    });
-  }
-
-  /**
-   * `patched(id)`: true for executions that reach this point running the new code (a marker is recorded),
-   * false for executions that recorded something else here before the change (the old path replays).
-   */
-  patched(id: string): Promise<boolean> {
-    if (this.halt) return never();
-    const recorded = this.steps.get(this.nextSeq);
-    if (recorded && !(recorded.kind === 'patch' && recorded.name === id)) return Promise.resolve(false);
-    const step = this.begin(id, 'patch', null)!;
-    if (step.recorded) return Promise.resolve(true);
-    return this.track(async () => {
-      await this.record(step.seq, id, 'patch', true, 1, null);
-      return true;
-    });
-  }
-
   // ---- shared by the step kinds -------------------------------------------------------------------------
 
   /** An OpenTelemetry span for a step of this workflow (a task attempt, or a replayed checkpoint). */
@@ -345,8 +251,11 @@ export class WorkflowExecution {
     return `${hash}:${encoded.length > 120 ? encoded.slice(0, 119) + '…' : encoded}`;
   }
 
-  /** Assigns the next position (synchronously, so concurrent steps replay in call order) and checks it. */
-  private begin(name: string, kind: StepKind, fingerprint: string | null): StepSlot | undefined {
+  /**
+   * Assigns the next position (synchronously, so concurrent steps replay in call order) and checks it
+   * against the checkpoint recorded there; undefined when the step must not run (halting, non-determinism).
+   */
+  begin(name: string, kind: StepKind, fingerprint: string | null): StepSlot | undefined {
     if (this.halt) {
       // The body wants to go on while we halt: when suspended, it should resume at once.
       if (this.halt === 'suspend') this.wakes.add(this.clock.now());
@@ -368,6 +277,16 @@ export class WorkflowExecution {
       }
     }
     return { seq, recorded };
+  }
+
+  /** The checkpoint at the next position, if any, without taking the position. */
+  peekNext(): StepRecord | undefined {
+    return this.halt ? undefined : this.steps.get(this.nextSeq);
+  }
+
+  /** Whether the execution is halting (new steps are not taken). */
+  get halting(): boolean {
+    return this.halt !== null;
   }
 
   /** Returns a checkpoint's value, or rethrows its error. */
@@ -435,8 +354,8 @@ export class WorkflowExecution {
     throw HALT;
   }
 
-  /** Counts a step as in flight, so a suspension waits for its checkpoint. */
-  private async track<T>(fn: () => Promise<T>): Promise<T> {
+  /** Counts a step as in flight, so a suspension waits for its checkpoint; a halted step never settles. */
+  async track<T>(fn: () => Promise<T>): Promise<T> {
     this.inFlight++;
     try {
       return await fn();

@@ -15,7 +15,7 @@ export type { WaitForSignalOptions } from './steps.js';
 export { taskContext } from './scope.js';
 export type { TaskContext } from './scope.js';
 export { Runtime } from './runtime.js';
-export type { StartWorkflowOptions, EnqueueOptions, ShutdownOptions, RuntimeStats, RuntimeState } from './runtime.js';
+export type { StartWorkflowOptions, EnqueueOptions, ShutdownOptions, RuntimeStats, RuntimeState } from './start-options.js';
 export type { RetentionOptions } from './retention.js';
 export type { QueueOptions } from './queue-options.js';
 export type { ScheduleOptions, CatchUpPolicy } from './schedule.js';

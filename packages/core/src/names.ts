@@ -43,3 +43,13 @@ export function describe(value: unknown): string {
   const ctor = (value as object).constructor?.name;
   return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : 'an object';
 }
+
+/** Refuses a non-object or an unknown key in an options object, naming the owner and the known keys. */
+export function checkOptionKeys(options: unknown, allowed: readonly string[], owner: string): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError(`invalid options for ${owner}: expected an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new ValidationError(`unknown option ${JSON.stringify(key)} for ${owner}; known options: ${allowed.join(', ')}`);
+  }
+}

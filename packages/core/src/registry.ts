@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { normalizeBackoff, validateRetries, type BackoffOption, type BackoffPolicy } from './backoff.js';
 import { toMilliseconds, type DurationInput } from './duration.js';
 import { ValidationError } from './errors.js';
-import { describe, validateInteger, validateName } from './names.js';
+import { checkOptionKeys, validateInteger, validateName } from './names.js';
 import { resolveSchedule, type ResolvedSchedule, type ScheduleOptions } from './schedule.js';
 
 /** reflect-metadata key under which `@workflow()` stores its {@link WorkflowMeta} on the prototype and method. */
@@ -83,22 +83,13 @@ export interface Registration {
   readonly target: unknown;
 }
 
-const WORKFLOW_KEYS = new Set(['name', 'queue', 'priority', 'version', 'maxRecoveryAttempts', 'timeout', 'schedule']);
-const TASK_KEYS = new Set(['name', 'retries', 'backoff', 'timeout']);
+const WORKFLOW_KEYS = ['name', 'queue', 'priority', 'version', 'maxRecoveryAttempts', 'timeout', 'schedule'];
+const TASK_KEYS = ['name', 'retries', 'backoff', 'timeout'];
 
-function checkKeys(options: object, allowed: Set<string>, owner: string): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new ValidationError(`invalid options for ${owner}: expected an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (allowed.has(key)) continue;
-    throw new ValidationError(`unknown option ${JSON.stringify(key)} for ${owner}; known options: ${[...allowed].join(', ')}`);
-  }
-}
 
 export function workflowMeta(name: string, method: (...args: any[]) => unknown, options: WorkflowOptions): WorkflowMeta {
   const owner = `workflow ${name}`;
-  checkKeys(options, WORKFLOW_KEYS, owner);
+  checkOptionKeys(options, WORKFLOW_KEYS, owner);
   validateName(name, 'workflow name');
   return {
     kind: 'workflow',
@@ -125,7 +116,7 @@ function positiveDuration(value: DurationInput | undefined, owner: string): numb
 
 export function taskMeta(name: string, method: (...args: any[]) => unknown, options: TaskOptions, transactional = false): TaskMeta {
   const owner = `${transactional ? 'transaction' : 'task'} ${name}`;
-  checkKeys(options, TASK_KEYS, owner);
+  checkOptionKeys(options, TASK_KEYS, owner);
   validateName(name, 'task name');
   return {
     kind: 'task',

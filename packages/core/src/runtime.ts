@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { bindOwner, type EntryOwner } from './decorators.js';
-import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from './duration.js';
+import { toMilliseconds, type DurationInput } from './duration.js';
 import { CancelledError, ValidationError, WorkflowConflictError, WorkflowNotFoundError } from './errors.js';
-import { validateInteger, validateName, describe } from './names.js';
+import { checkOptionKeys, describe, validateInteger, validateName } from './names.js';
 import { entryMeta, Registry, type Registration, type StepMeta } from './registry.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './runtime-options.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
@@ -17,60 +16,10 @@ import { Scheduler } from './scheduler.js';
 import type { ScheduleRecord } from './types.js';
 import { telemetry } from './telemetry.js';
 import { Worker } from './worker.js';
+import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
+import type { EnqueueOptions, RuntimeState, RuntimeStats, ShutdownOptions, StartWorkflowOptions } from './start-options.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
-
-/** Options of `startWorkflow`. */
-export interface StartWorkflowOptions {
-  /** Workflow id. Starting an id that exists returns the existing workflow's handle and runs nothing new. Default a random UUID. */
-  id?: string;
-  /** Do not start before this time. */
-  startAt?: TimeInput;
-  /** Do not start before this delay has passed. */
-  delay?: DurationInput;
-  /** Queue to run on. Default the workflow's `queue` option, else `'default'`. */
-  queue?: string;
-  /** Higher runs first. Default the workflow's `priority` option, else 0. */
-  priority?: number;
-}
-
-/** Options of `enqueue`. */
-export interface EnqueueOptions {
-  /** Job id; idempotent like a workflow id. Default a random UUID. */
-  id?: string;
-  /** While a job of this task with the same key is pending (not started), enqueue returns it instead of adding one. */
-  dedupeKey?: string;
-  /**
-   * With `dedupeKey`: the job starts this long after the last enqueue with its key, and that last call's
-   * arguments replace the pending ones (the last call within the window wins).
-   */
-  debounce?: DurationInput;
-  /** Do not run before this time. */
-  runAt?: TimeInput;
-  /** Do not run before this delay has passed. */
-  delay?: DurationInput;
-  /** Queue to run on. Default `'default'`. */
-  queue?: string;
-  /** Higher runs first. Default 0. */
-  priority?: number;
-}
-
-/** See `runtime.state`. */
-export type RuntimeState = 'idle' | 'starting' | 'started' | 'stopping' | 'stopped';
-
-/** What `runtime.stats()` returns. */
-export interface RuntimeStats {
-  /** Workflows per status, all queues together. */
-  byStatus: Record<WorkflowStatus, number>;
-  /** Workflows per queue and status. */
-  counts: Array<{ queue: string; status: WorkflowStatus; count: number }>;
-  /** Due but not yet claimed, per queue: the backlog. */
-  due: Array<{ queue: string; count: number }>;
-}
-
-export interface ShutdownOptions {
-  /** How long in-flight steps may take to finish before their leases are released anyway. Default 10 000 ms. */
-  timeout?: number;
-}
+import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
 
 type AnyFn = (...args: any[]) => Promise<any>;
 
@@ -229,14 +178,14 @@ export class Runtime implements EntryOwner, HandleClient {
    */
   async startWorkflow<F extends AnyFn>(fn: F, args: Parameters<F>, options: StartWorkflowOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
     const meta = this.entry(fn, 'workflow', 'startWorkflow');
-    checkKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority'], 'startWorkflow');
-    return this.create(meta, 'workflow', args, options.id, options.startAt, options.delay, options.queue, options.priority, 'startAt');
+    checkOptionKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority'], 'startWorkflow');
+    return this.create(meta, 'workflow', args, { ...options, at: options.startAt, atName: 'startAt' });
   }
 
   /** Enqueues a task as a durable delayed job with its retry policy. Idempotent by `id` like `startWorkflow`. */
   async enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options: EnqueueOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
     const meta = this.entry(taskFn, 'task', 'enqueue');
-    checkKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce'], 'enqueue');
+    checkOptionKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce'], 'enqueue');
     const dedupeKey = options.dedupeKey === undefined ? undefined : validateName(options.dedupeKey, `dedupeKey of ${meta.name}`);
     let delay = options.delay;
     if (options.debounce !== undefined) {
@@ -244,10 +193,7 @@ export class Runtime implements EntryOwner, HandleClient {
       if (options.runAt !== undefined || options.delay !== undefined) throw new ValidationError(`give either debounce or runAt/delay for ${meta.name}, not both`);
       delay = options.debounce;
     }
-    return this.create(meta, 'job', args, options.id, options.runAt, delay, options.queue, options.priority, 'runAt', {
-      dedupeKey,
-      debounce: options.debounce !== undefined,
-    });
+    return this.create(meta, 'job', args, { ...options, at: options.runAt, atName: 'runAt', delay, dedupeKey, debounce: options.debounce !== undefined });
   }
 
   private entry(fn: unknown, kind: StepMeta['kind'], method: string): StepMeta {
@@ -259,50 +205,16 @@ export class Runtime implements EntryOwner, HandleClient {
     return meta;
   }
 
-  private async create(
-    meta: StepMeta,
-    kind: WorkflowKind,
-    args: unknown[],
-    id: string | undefined,
-    at: TimeInput | undefined,
-    delay: DurationInput | undefined,
-    queue: string | undefined,
-    priority: number | undefined,
-    atName: string,
-    dedupe: { dedupeKey?: string; debounce?: boolean } = {},
-  ): Promise<WorkflowHandle<any>> {
-    // Everything is validated before anything is stored.
-    if (!Array.isArray(args)) throw new ValidationError(`arguments of ${meta.name} must be an array, got ${describe(args)}`);
-    const workflowId = id === undefined ? randomUUID() : validateName(id, 'workflow id');
-    if (at !== undefined && delay !== undefined) throw new ValidationError(`give either ${atName} or delay for ${meta.name}, not both`);
-    const now = this.clock.now();
-    const nextAt = at !== undefined ? toEpochMs(at, `${atName} of ${meta.name}`) : now + (delay === undefined ? 0 : toMilliseconds(delay, `delay of ${meta.name}`));
-    const wfQueue = validateName(queue ?? (meta.kind === 'workflow' ? meta.queue : undefined) ?? 'default', `queue of ${meta.name}`);
-    const wfPriority = validateInteger(priority ?? (meta.kind === 'workflow' ? meta.priority : 0), `priority of ${meta.name}`, -1_000_000, 1_000_000);
-    const encodedArgs = this.options.serializer.serialize(args, 'args');
+  private async create(meta: StepMeta, kind: WorkflowKind, args: unknown[], request: CreateRequest): Promise<WorkflowHandle<any>> {
+    const input = newWorkflowInput(meta, kind, args, request, this.options.serializer, this.clock.now());
     await this.ensureReady();
-    const timeoutMs = meta.kind === 'workflow' ? meta.timeoutMs : null;
-    const { created, record } = await this.options.storage.createWorkflow({
-      id: workflowId,
-      name: meta.name,
-      kind,
-      version: meta.kind === 'workflow' ? meta.version : null,
-      queue: wfQueue,
-      priority: wfPriority,
-      args: encodedArgs,
-      parentId: null,
-      nextAt,
-      deadlineAt: timeoutMs === null ? null : nextAt + timeoutMs,
-      dedupeKey: dedupe.dedupeKey ?? null,
-      debounce: dedupe.debounce ?? false,
-      now,
-    });
-    if (!created && record.name !== meta.name) throw new WorkflowConflictError(workflowId, record.name, meta.name);
-    if (!created && dedupe.debounce) this.worker?.wake(nextAt);
+    const { created, record } = await this.options.storage.createWorkflow(input);
+    if (!created && record.name !== meta.name) throw new WorkflowConflictError(input.id, record.name, meta.name);
+    if (!created && input.debounce) this.worker?.wake(input.nextAt);
     if (created) {
       telemetry().started.add(1, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
-      this.logger.info({ workflowId, workflow: meta.name, kind, queue: wfQueue, startAt: new Date(nextAt).toISOString() }, 'enqueued');
-      this.worker?.wake(nextAt);
+      this.logger.info({ workflowId: input.id, workflow: meta.name, kind, queue: input.queue, startAt: new Date(input.nextAt).toISOString() }, 'enqueued');
+      this.worker?.wake(input.nextAt);
     }
     return new WorkflowHandle(record.id, this);
   }
@@ -368,13 +280,13 @@ export class Runtime implements EntryOwner, HandleClient {
 
   /** Workflows matching a filter, newest first. */
   async listWorkflows(filter: ListWorkflowsFilter = {}): Promise<WorkflowInfo[]> {
-    checkKeys(filter, ['status', 'name', 'queue', 'limit'], 'listWorkflows');
+    checkOptionKeys(filter, ['status', 'name', 'queue', 'limit'], 'listWorkflows');
     for (const status of [filter.status ?? []].flat()) {
       if (!WORKFLOW_STATUSES.includes(status)) throw new ValidationError(`invalid status ${describe(status)} in listWorkflows; expected one of ${WORKFLOW_STATUSES.join(', ')}`);
     }
     if (filter.limit !== undefined) validateInteger(filter.limit, 'limit of listWorkflows', 1, 10_000);
     await this.ensureReady();
-    return (await this.options.storage.listWorkflows(filter)).map((record) => this.toInfo(record));
+    return (await this.options.storage.listWorkflows(filter)).map((record) => toWorkflowInfo(record, this.options.serializer));
   }
 
   /**
@@ -438,7 +350,7 @@ export class Runtime implements EntryOwner, HandleClient {
    * `olderThan` ago. Returns how many were deleted. A workflow whose parent is unfinished is kept.
    */
   async purge(options: { olderThan: DurationInput; statuses?: WorkflowStatus[] }): Promise<number> {
-    checkKeys(options, ['olderThan', 'statuses'], 'purge');
+    checkOptionKeys(options, ['olderThan', 'statuses'], 'purge');
     const ms = toMilliseconds(options.olderThan, 'purge olderThan');
     const statuses = options.statuses ?? ['completed', 'failed', 'cancelled'];
     for (const status of statuses) {
@@ -472,20 +384,13 @@ export class Runtime implements EntryOwner, HandleClient {
   }
 
   async workflowInfo(id: string): Promise<WorkflowInfo> {
-    return this.toInfo(await this.record(id));
+    return toWorkflowInfo(await this.record(id), this.options.serializer);
   }
 
   async workflowHistory(id: string): Promise<WorkflowEvent[]> {
     await this.record(id);
     const events = await this.options.storage.history(id);
-    return events.map((e) => ({ type: e.type, step: e.seq ?? undefined, data: this.decodeEventData(e.data), at: new Date(e.at) }));
-  }
-
-  /** Event data is plain JSON, except an embedded serialized `error`, which comes back as an Error. */
-  private decodeEventData(data: Record<string, unknown> | null): Record<string, unknown> | undefined {
-    if (data === null) return undefined;
-    if (data.error === undefined) return data;
-    return { ...data, error: this.options.serializer.deserializeError(JSON.stringify(data.error)) };
+    return events.map((event) => toWorkflowEvent(event, this.options.serializer));
   }
 
   private async record(id: string): Promise<WorkflowRecord> {
@@ -494,20 +399,6 @@ export class Runtime implements EntryOwner, HandleClient {
     const record = await this.options.storage.getWorkflow(id);
     if (!record) throw new WorkflowNotFoundError(id);
     return record;
-  }
-
-  private toInfo(r: WorkflowRecord): WorkflowInfo {
-    const { serializer } = this.options;
-    const date = (ms: number | null) => (ms === null ? undefined : new Date(ms));
-    return {
-      id: r.id, name: r.name, kind: r.kind, version: r.version, queue: r.queue, priority: r.priority, status: r.status,
-      args: serializer.deserialize(r.args) as unknown[],
-      output: r.output === null ? undefined : serializer.deserialize(r.output),
-      error: r.error === null ? undefined : serializer.deserializeError(r.error),
-      parentId: r.parentId, attempts: r.attempts, recoveryAttempts: r.recoveryAttempts,
-      nextAt: date(r.nextAt), createdAt: new Date(r.createdAt), updatedAt: new Date(r.updatedAt),
-      startedAt: date(r.startedAt), finishedAt: date(r.finishedAt),
-    };
   }
 
   /** Connects and migrates once, on first use (so a client runtime needs no start()). */
@@ -538,12 +429,5 @@ export class Runtime implements EntryOwner, HandleClient {
 
   private notifySettled(id: string): void {
     for (const done of [...(this.settleWaiters.get(id) ?? [])]) done();
-  }
-}
-
-function checkKeys(options: object, allowed: string[], where: string): void {
-  if (typeof options !== 'object' || options === null) throw new ValidationError(`options of ${where} must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new ValidationError(`unknown option ${JSON.stringify(key)} for ${where}; known options: ${allowed.join(', ')}`);
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from './duration.js';
 import { validateName } from './names.js';
 import { requireExecution } from './scope.js';
+import { patched as patchedStep, signalStep, valueStep, waitStep } from './step-kinds/body-steps.js';
 import type { ReplayAwareLogger } from './replay-aware-logger.js';
 
 /**
@@ -17,7 +18,7 @@ import type { ReplayAwareLogger } from './replay-aware-logger.js';
 export function sleep(duration: DurationInput): Promise<void> {
   const execution = requireExecution('sleep()');
   const ms = toMilliseconds(duration, 'sleep() duration');
-  return execution.waitStep('sleep', (now) => now + ms);
+  return waitStep(execution, 'sleep', (now) => now + ms);
 }
 
 /**
@@ -32,23 +33,23 @@ export function sleep(duration: DurationInput): Promise<void> {
 export function runAt(when: TimeInput): Promise<void> {
   const execution = requireExecution('runAt()');
   const at = toEpochMs(when, 'runAt() time');
-  return execution.waitStep('runAt', () => at);
+  return waitStep(execution, 'runAt', () => at);
 }
 
 /** The current time (epoch ms), checkpointed: a replay sees the same value. Use it instead of `Date.now()` in workflows. */
 export function now(): Promise<number> {
   const execution = requireExecution('now()');
-  return execution.valueStep('now', 'now', () => execution.clock.now());
+  return valueStep(execution, 'now', 'now', () => execution.clock.now());
 }
 
 /** A random number in [0, 1), checkpointed. Use it instead of `Math.random()` in workflows. */
 export function random(): Promise<number> {
-  return requireExecution('random()').valueStep('random', 'random', () => Math.random());
+  return valueStep(requireExecution('random()'), 'random', 'random', () => Math.random());
 }
 
 /** A random UUID, checkpointed. Use it instead of `crypto.randomUUID()` in workflows. */
 export function uuid(): Promise<string> {
-  return requireExecution('uuid()').valueStep('uuid', 'uuid', () => randomUUID());
+  return valueStep(requireExecution('uuid()'), 'uuid', 'uuid', () => randomUUID());
 }
 
 /** Options of `waitForSignal`. */
@@ -72,7 +73,7 @@ export function waitForSignal<T = unknown>(name: string, options: WaitForSignalO
   const execution = requireExecution('waitForSignal()');
   validateName(name, 'signal name');
   const timeoutMs = options.timeout === undefined ? null : toMilliseconds(options.timeout, 'waitForSignal() timeout');
-  return execution.signalStep(name, timeoutMs) as Promise<T | undefined>;
+  return signalStep(execution, name, timeoutMs) as Promise<T | undefined>;
 }
 
 /**
@@ -89,7 +90,7 @@ export function waitForSignal<T = unknown>(name: string, options: WaitForSignalO
 export function patched(id: string): Promise<boolean> {
   const execution = requireExecution('patched()');
   validateName(id, 'patch id');
-  return execution.patched(id);
+  return patchedStep(execution, id);
 }
 
 /**

@@ -171,6 +171,54 @@ describe.each(ADAPTERS.filter((a) => a.available))('composition on $name', (kind
     });
   });
 
+  describe('races between a long wait and other steps', () => {
+    it('a signal that wins a race against a long sleep resumes the workflow at once, now and on replay', async () => {
+      const approval = defineWorkflow('raceApproval', async () => {
+        const winner = await Promise.race([sleep('1h').then(() => 'timed out'), waitForSignal<string>('approve')]);
+        await sleep('150ms'); // suspends again: the race is replayed
+        return winner;
+      });
+      const r = storage.runtime({ inMemoryWaitMs: 0 }).register(approval);
+      await r.start();
+      const handle = await r.startWorkflow(approval, [], { id: 'race-1' });
+      await waitFor(async () => (await handle.status()) === 'sleeping', 5_000, 'parked on the race');
+      await r.signal('race-1', 'approve', 'yes');
+      expect(await handle.result()).toBe('yes');
+      // Parked once for the race, once for the sleep after it: no claim/park loop in between.
+      expect((await handle.history()).filter((e) => e.type === 'sleeping')).toHaveLength(2);
+    });
+
+    it('a task racing a long sleep runs and wins; the workflow does not spin', async () => {
+      const quick = defineTask('quickRacer', async () => 'task won');
+      const wf = defineWorkflow('taskRace', async () => Promise.race([sleep('1h').then(() => 'sleep won'), quick()]));
+      const r = storage.runtime({ inMemoryWaitMs: 0 }).register(wf, quick);
+      await r.start();
+      const handle = await r.startWorkflow(wf, []);
+      expect(await handle.result()).toBe('task won');
+      expect((await handle.history()).filter((e) => e.type === 'claimed' || e.type === 'woke')).toHaveLength(1);
+    });
+  });
+
+  describe('retry of a parent failed by its child', () => {
+    it('retries the failed child too, so the parent can succeed', async () => {
+      let healthy = false;
+      const flaky = defineTask('childFlaky', async () => {
+        if (!healthy) throw new Error('not yet');
+        return 'fine';
+      });
+      const child = defineWorkflow('failingOnce', async () => flaky());
+      const parent = defineWorkflow('parentOfFailing', async () => `parent: ${await child()}`);
+      const r = storage.runtime().register(parent, child, flaky);
+      await r.start();
+      const handle = await r.startWorkflow(parent, [], { id: 'pf' });
+      await expect(handle.result()).rejects.toThrow('not yet');
+      healthy = true;
+      await r.retry('pf');
+      expect(await handle.result()).toBe('parent: fine');
+      expect(await (await r.getWorkflow('pf/0')).status()).toBe('completed');
+    });
+  });
+
   describe('timeouts', () => {
     it('retries a task attempt that timed out, and succeeds', async () => {
       const aborted: boolean[] = [];

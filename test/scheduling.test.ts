@@ -137,12 +137,29 @@ describe.each(ADAPTERS.filter((a) => a.available))('scheduling and flow control 
       // workerConcurrency caps one worker without a shared limit.
       running = 0;
       peak = 0;
-      const c = storage.runtime({ concurrency: 10, queues: ['solo'] }).register(slow).queue('solo', { workerConcurrency: 1 });
+      const c = storage.runtime({ concurrency: 10, queues: ['solo'] }).register(slow).queue('solo', { concurrency: 5, workerConcurrency: 1 });
       const more = [];
       for (let i = 0; i < 4; i++) more.push(await c.enqueue(slow, [], { queue: 'solo' }));
       await c.start();
       await Promise.all(more.map((h) => h.result()));
       expect(peak).toBe(1);
+    });
+
+    it('a queue with concurrency recovers the work of a crashed worker instead of jamming', async () => {
+      const job = defineTask('serialJob', async (n: number) => n);
+      const adapter = storage.adapter();
+      await adapter.migrate();
+      const now = Date.now();
+      for (const id of ['held', 'waiting']) {
+        await adapter.createWorkflow({ id, name: 'serialJob', kind: 'job', version: null, queue: 'serial', priority: 0, args: '[1]', parentId: null, nextAt: now, deadlineAt: null, now });
+      }
+      // A worker that died holding 'held' (its lease of 1 s runs out; nobody renews it).
+      const [held] = await adapter.claim({ owner: 'dead-worker', queues: ['serial'], names: ['serialJob'], limit: 1, leaseMs: 1_000, now, queueLimits: { serial: { concurrency: 1 } } });
+      expect(held).toBeDefined();
+      const r = storage.runtime({ queues: ['serial'], pollIntervalMs: 100 }).register(job).queue('serial', { concurrency: 1 });
+      await r.start();
+      await waitFor(async () => (await r.listWorkflows({ name: 'serialJob', status: 'completed' })).length === 2, 10_000, 'both jobs');
+      expect((await (await r.getWorkflow(held!.id)).info()).recoveryAttempts).toBe(1);
     });
 
     it('runs higher priority first, and equal priorities in due order', async () => {

@@ -72,6 +72,8 @@ export class WorkflowExecution {
   private readonly waitingSignals = new Set<string>();
   private nextSeq = 0;
   private inFlight = 0;
+  /** Steps waiting durably (long sleeps and backoffs, children, signals): they resume after a suspension. */
+  private parked = 0;
   private halt: Halt | null = null;
   private fatalError: Error | undefined;
   private deadlineTimer: TimerHandle | undefined;
@@ -157,10 +159,15 @@ export class WorkflowExecution {
       if (this.halt === 'abandon') return 'abandoned';
       if (this.halt === 'fatal') return this.finishFailed(this.fatalError);
       if (settled) return settled.ok ? this.finishCompleted(settled.value) : this.finishFailed(settled.error);
-      if (this.halt === 'suspend' && this.inFlight === 0) {
-        // The last checkpoint may let the body finish through plain promise continuations: give it a turn.
+      if ((this.halt === 'suspend' || this.parked > 0) && this.inFlight === 0) {
+        // The last checkpoint may let the body finish or start more steps through plain promise
+        // continuations: give it a turn before deciding.
         await nextMacrotask();
-        if (!settled && this.inFlight === 0 && this.halt === 'suspend') return this.suspend();
+        const halt = this.halt as Halt | null; // may have changed during the await
+        if (!settled && this.inFlight === 0 && (halt === 'suspend' || (halt === null && this.parked > 0))) {
+          this.setHalt('suspend'); // no step may start once the park is being written
+          return this.suspend();
+        }
         continue;
       }
       await new Promise<void>((resolve) => (this.notifyDriver = resolve));
@@ -328,15 +335,16 @@ export class WorkflowExecution {
     await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output, error: encodedError, attempts, fingerprint }, clock.now()));
   }
 
-  /** Waits until `at`: in memory when short, otherwise by suspending the workflow (this step never returns). */
+  /**
+   * Waits until `at`: in memory when short, otherwise the step parks (it never returns in this execution)
+   * and the workflow suspends once nothing else is in flight. Other branches go on meanwhile.
+   */
   async waitUntil(at: number): Promise<void> {
     const remaining = at - this.clock.now();
     if (remaining <= 0) return;
     this.wakes.add(at);
-    if (this.halt || remaining > this.deps.inMemoryWaitMs) {
-      this.setHalt('suspend');
-      throw HALT;
-    }
+    if (this.halt) throw HALT;
+    if (remaining > this.deps.inMemoryWaitMs) this.park();
     try {
       await delay(this.clock, remaining, this.waitController.signal);
     } catch {
@@ -345,12 +353,22 @@ export class WorkflowExecution {
     this.wakes.delete(at);
   }
 
-  /** Suspends until a child finishes or a signal arrives (or `until`, if given). Never returns. */
+  /** Parks until a child finishes or a signal arrives (or `until`, if given). Never returns. */
   waitFor(what: { child?: string; signal?: string; until?: number | null }): never {
     if (what.child) this.waitingChildren.add(what.child);
     if (what.signal) this.waitingSignals.add(what.signal);
     if (what.until != null) this.wakes.add(what.until);
-    this.setHalt('suspend');
+    this.park();
+  }
+
+  /**
+   * A step that must wait durably: it stops being in flight and never settles here. Only when no step is in
+   * flight does the driver suspend the workflow, so a race between a long wait and other steps (a signal,
+   * a task) is decided by those steps, now and on replay.
+   */
+  private park(): never {
+    this.parked++;
+    this.wakeDriver();
     throw HALT;
   }
 

@@ -329,6 +329,12 @@ export class Runtime implements EntryOwner, HandleClient {
     const before = await this.options.storage.getWorkflow(id);
     if (!before) throw new WorkflowNotFoundError(id);
     if (before.status !== 'failed') throw new ValidationError(`workflow ${id} is ${before.status}; only a failed workflow can be retried`);
+    // A workflow failed by a failed child would re-attach to that same child: retry the child first.
+    const failedStep = (await this.options.storage.history(id)).filter((e) => e.type === 'failed').pop()?.seq;
+    if (failedStep != null) {
+      const child = await this.options.storage.getWorkflow(`${id}/${failedStep}`);
+      if (child?.parentId === id && child.status === 'failed') await this.retry(child.id);
+    }
     const record = await this.options.storage.retryWorkflow(id, this.clock.now());
     if (record?.status !== 'pending') {
       throw new ValidationError(`workflow ${id} is ${record?.status ?? 'gone'}; only a failed workflow can be retried`);

@@ -46,7 +46,11 @@ export class Scheduler {
       return;
     }
     this.running = this.tick()
-      .catch((error) => this.config.logger.warn({ err: error }, 'firing schedules failed; will try again'))
+      .catch((error) => {
+        this.config.logger.warn({ err: error }, 'firing schedules failed; will try again');
+        // A failed round (the database away) must not stop the schedules: look again soon.
+        this.arm(this.config.clock.now() + Math.min(this.config.refreshMs, 1_000));
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again) {
@@ -67,9 +71,13 @@ export class Scheduler {
       const next = nextTick(schedule, Math.max(last, clock.now()));
       if (next !== null) wakeAt = Math.min(wakeAt, next);
     }
+    this.arm(wakeAt);
+  }
+
+  private arm(at: number): void {
     if (this.stopped) return;
     this.timer?.cancel();
-    this.timer = clock.setTimer(() => this.refresh(), Math.max(0, wakeAt - clock.now()));
+    this.timer = this.config.clock.setTimer(() => this.refresh(), Math.max(0, at - this.config.clock.now()));
   }
 
   /** Creates the workflows of the due ticks, then records the last tick; returns it. */

@@ -19,7 +19,10 @@ export interface AttemptRequest {
   log: Logger;
   /** Aborts the attempt from outside (lease lost, shutdown deadline). */
   signal?: AbortSignal;
-  /** The transaction of a transactional step. */
+  /**
+   * The transaction of a transactional step. On a timeout the attempt then still waits for the body to
+   * settle (its AbortSignal has fired), so nothing it writes can land after the transaction rolled back.
+   */
   trx?: unknown;
 }
 
@@ -48,7 +51,8 @@ export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
       timer = clock.setTimer(() => {
         const error = new TimeoutError(`task ${meta.name} attempt ${attempt} timed out after ${formatDuration(timeoutMs)}`);
         controller.abort(error);
-        reject(error);
+        if (request.trx === undefined) reject(error);
+        else body.then(() => reject(error), () => reject(error));
       }, timeoutMs);
       body.then(resolve, reject);
     });

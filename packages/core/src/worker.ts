@@ -12,6 +12,8 @@ import { endSpan, startWorkflowSpan, telemetry } from './telemetry.js';
 interface Slot {
   queue: string;
   execution?: WorkflowExecution;
+  /** Another claim of the same workflow took this slot's place before its execution loaded. */
+  superseded?: boolean;
 }
 
 export interface WorkerConfig {
@@ -48,6 +50,7 @@ export class Worker {
   private claimAgain = false;
   private stopping = false;
   private heartbeatStopped = false;
+  private claimDone: Promise<void> = Promise.resolve();
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(private readonly config: WorkerConfig) {}
@@ -85,7 +88,7 @@ export class Worker {
       this.claimAgain = true;
       return;
     }
-    void this.claimLoop();
+    this.claimDone = this.claimLoop();
   }
 
   /**
@@ -95,6 +98,8 @@ export class Worker {
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.wakeTimer?.cancel();
+    // A claim already under way launches what it claims; those yield as they load (see launch).
+    await this.claimDone;
     for (const execution of this.executions()) execution.yield();
     const drained = await this.waitForIdle(timeoutMs);
     if (!drained) {
@@ -156,7 +161,9 @@ export class Worker {
       if (!this.stopping) {
         const now = clock.now();
         const next = await storage.nextDueAt({ queues: config.queues, names: registry.names(), now });
-        if (next === null || next > now) {
+        if (this.claimAgain) {
+          this.planWake(now); // woken while we looked: look again at once
+        } else if (next === null || next > now) {
           this.planWake(Math.min(next ?? Infinity, now + config.pollIntervalMs));
         } else if (next > lastClaimAt) {
           this.planWake(now); // it fell due after our last claim looked: look again at once
@@ -251,11 +258,18 @@ export class Worker {
         state,
       );
       slot.execution = execution;
+      if (slot.superseded) execution.abandon('this worker claimed the workflow again after its lease expired');
+      // Claimed while a shutdown began: stop at the first step boundary and hand it back.
+      else if (this.stopping) execution.yield();
       return execution.run();
     };
     // A worker whose event loop stalled past its lease can claim its own workflow back: the old execution
     // is fenced out already, so give it up here rather than let two run side by side.
-    this.active.get(row.id)?.execution?.abandon('this worker claimed the workflow again after its lease expired');
+    const previous = this.active.get(row.id);
+    if (previous) {
+      previous.superseded = true;
+      previous.execution?.abandon('this worker claimed the workflow again after its lease expired');
+    }
     // Take the slot before the first await so a concurrent claim does not overfill.
     const slot: Slot = { queue: row.queue };
     this.active.set(row.id, slot);

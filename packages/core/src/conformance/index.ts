@@ -11,10 +11,15 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { describeChildCases } from './child-cases.js';
 import { describeClaimCases } from './claim-cases.js';
 import { SuiteContext, type ConformanceTarget } from './context.js';
+import { describeDedupeCases } from './dedupe-cases.js';
 import { describeExecutionCases } from './execution-cases.js';
 import { describeFencingCases } from './fencing-cases.js';
+import { describePurgeCases } from './purge-cases.js';
+import { describeQueueLimitCases } from './queue-limit-cases.js';
 import { describeRaceCases } from './race-cases.js';
+import { describeScheduleCases } from './schedule-cases.js';
 import { describeSignalCases } from './signal-cases.js';
+import { describeStatsCases } from './stats-cases.js';
 import { describeTransactionCases } from './transaction-cases.js';
 import { describeTransitionCases } from './transition-cases.js';
 import { describeWorkflowCases } from './workflow-cases.js';
@@ -56,5 +61,10 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
     describeChildCases(ctx);
     describeSignalCases(ctx);
     describeTransactionCases(ctx);
+    describeDedupeCases(ctx);
+    describeQueueLimitCases(ctx);
+    describeScheduleCases(ctx);
+    describeStatsCases(ctx);
+    describePurgeCases(ctx);
   });
 }

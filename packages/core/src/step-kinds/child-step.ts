@@ -31,6 +31,14 @@ export async function executeChild(execution: WorkflowExecution, meta: WorkflowM
   );
   if (record.name !== meta.name) throw new WorkflowConflictError(childId, record.name, meta.name);
   if (created) {
+    // Creating a child is not fenced: if the parent was cancelled (or taken over) meanwhile, the cancel's
+    // cascade may have missed this child, so cancel it here and stop.
+    const parent = await execution.write(() => storage.getWorkflow(execution.workflowId));
+    if (parent?.status !== 'running' || parent.leaseEpoch !== execution.lease.epoch) {
+      await execution.write(() => storage.cancelWorkflow(childId, clock.now()));
+      execution.abandon('the workflow was cancelled or taken over while it started a child');
+      return execution.waitFor({ child: childId });
+    }
     execution.deps.logger.debug({ childId, child: meta.name }, 'child workflow started');
     execution.deps.wake(now);
   }

@@ -33,7 +33,7 @@ const CLAIM = `
   ), claimed AS (
     UPDATE {wf} w SET status = 'running', lease_owner = ?, lease_epoch = w.lease_epoch + 1,
            next_at = {now_db} + ?::bigint, attempts = w.attempts + 1,
-           recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' THEN 1 ELSE 0 END),
+           recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' AND w.lease_owner IS DISTINCT FROM ? THEN 1 ELSE 0 END),
            started_at = coalesce(w.started_at, ?::bigint), updated_at = ?::bigint
       FROM due WHERE w.id = due.id
     RETURNING w.id, w.name, w.kind, w.queue, w.lease_epoch, w.attempts, w.recovery_attempts, due.status AS previous, due.next_at AS due_at,
@@ -69,7 +69,7 @@ async function claimFrom(
   trx?: Knex.Transaction,
 ): Promise<Array<ClaimedWorkflow & { firstStart: boolean }>> {
   const { owner, names, leaseMs, now } = request;
-  const rows = await database.rows<ClaimRow>(CLAIM, [queues, names, now, now, limit, owner, leaseMs, now, now, owner, now], trx);
+  const rows = await database.rows<ClaimRow>(CLAIM, [queues, names, now, now, limit, owner, leaseMs, owner, now, now, owner, now], trx);
   return rows.map((row) => ({
     id: row.id,
     name: row.name,
@@ -92,7 +92,12 @@ async function claimLimited(database: PostgresDatabase, request: ClaimRequest, q
     await database.rows('SELECT pg_advisory_xact_lock(hashtext(?))', [`steadfast:queue:${database.channel}:${queue}`], trx);
     let allowed = Math.min(remaining, limit.max ?? Infinity);
     if (limit.concurrency !== undefined) {
-      const [row] = await database.rows<{ running: number }>("SELECT count(*)::int AS running FROM {wf} WHERE queue = ? AND status = 'running'", [queue], trx);
+      // Only live leases hold room: a crashed worker's expired ones are claimable again.
+      const [row] = await database.rows<{ running: number }>(
+        "SELECT count(*)::int AS running FROM {wf} WHERE queue = ? AND status = 'running' AND next_at > {now_db}",
+        [queue],
+        trx,
+      );
       allowed = Math.min(allowed, limit.concurrency - row!.running);
     }
     if (limit.rateLimit) {

@@ -47,8 +47,11 @@ export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedW
 function allowance(database: SqliteDatabase, queue: string, limit: QueueLimit, now: number): number {
   let allowed = limit.max ?? Infinity;
   if (limit.concurrency !== undefined) {
-    const { running } = database.sql("SELECT COUNT(*) AS running FROM {p}workflows WHERE queue = ? AND status = 'running'").get(queue) as { running: number };
-    allowed = limit.concurrency - running;
+    // Only live leases hold room: a crashed worker's expired ones are claimable again.
+    const { running } = database
+      .sql("SELECT COUNT(*) AS running FROM {p}workflows WHERE queue = ? AND status = 'running' AND next_at > ?")
+      .get(queue, now) as { running: number };
+    allowed = Math.min(allowed, limit.concurrency - running);
   }
   if (limit.rateLimit) {
     const windowStart = now - limit.rateLimit.perMs;
@@ -62,17 +65,20 @@ function allowance(database: SqliteDatabase, queue: string, limit: QueueLimit, n
 function claimFrom(database: SqliteDatabase, request: ClaimRequest, queues: string[], limit: number): Array<{ claimed: ClaimedWorkflow; firstStart: boolean }> {
   const { owner, names, leaseMs, now } = request;
   const due = database
-    .sql(`SELECT id, status, next_at, started_at FROM {p}workflows WHERE ${CLAIMABLE} ORDER BY priority DESC, next_at LIMIT ?`)
-    .all(JSON.stringify(queues), now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number; started_at: number | null }[];
-  return due.map(({ id, status, next_at: dueAt, started_at: startedAt }) => {
+    .sql(`SELECT id, status, next_at, started_at, lease_owner FROM {p}workflows WHERE ${CLAIMABLE} ORDER BY priority DESC, next_at LIMIT ?`)
+    .all(JSON.stringify(queues), now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number; started_at: number | null; lease_owner: string | null }[];
+  return due.map(({ id, status, next_at: dueAt, started_at: startedAt, lease_owner: previousOwner }) => {
     const recovered = status === 'running';
+    // Taking back our own expired lease (a stall, a storage outage) is not a crash: it does not count
+    // towards maxRecoveryAttempts.
+    const crashed = recovered && previousOwner !== owner;
     const row = database
       .sql(
         `UPDATE {p}workflows SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, next_at = ?,
            attempts = attempts + 1, recovery_attempts = recovery_attempts + ?, started_at = COALESCE(started_at, ?), updated_at = ?
          WHERE id = ? RETURNING id, name, kind, queue, lease_epoch, attempts, recovery_attempts`,
       )
-      .get(owner, now + leaseMs, recovered ? 1 : 0, now, now, id) as ClaimRow;
+      .get(owner, now + leaseMs, crashed ? 1 : 0, now, now, id) as ClaimRow;
     // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
     const type = recovered ? 'recovered' : status === 'sleeping' ? 'woke' : 'claimed';
     database.event(id, type, null, JSON.stringify({ owner, epoch: row.lease_epoch }), now);

@@ -26,6 +26,7 @@ export function claim(store: MemoryStore, request: ClaimRequest): ClaimedWorkflo
     if (queueLimit && ((queueLimit.max !== undefined && taken >= queueLimit.max) || !hasRoom(store, r, queueLimit, now))) continue;
     perQueue.set(r.queue, taken + 1);
     const before = r.status;
+    const previousOwner = r.leaseOwner;
     const dueAt = r.nextAt!;
     if (r.startedAt === null) store.starts.set(r.queue, [...(store.starts.get(r.queue) ?? []), now]);
     r.status = 'running';
@@ -33,7 +34,8 @@ export function claim(store: MemoryStore, request: ClaimRequest): ClaimedWorkflo
     r.leaseEpoch += 1;
     r.nextAt = now + leaseMs;
     r.attempts += 1;
-    if (before === 'running') r.recoveryAttempts += 1;
+    // Taking back our own expired lease (a stall, a storage outage) is not a crash.
+    if (before === 'running' && previousOwner !== owner) r.recoveryAttempts += 1;
     r.startedAt ??= now;
     r.updatedAt = now;
     // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
@@ -53,7 +55,7 @@ function hasRoom(store: MemoryStore, r: WorkflowRecord, limit: QueueLimit, now: 
   if (r.status === 'running') return true;
   if (limit.concurrency !== undefined) {
     let running = 0;
-    for (const w of store.workflows.values()) if (w.queue === r.queue && w.status === 'running') running++;
+    for (const w of store.workflows.values()) if (w.queue === r.queue && w.status === 'running' && w.nextAt! > now) running++;
     if (running >= limit.concurrency) return false;
   }
   if (limit.rateLimit && r.startedAt === null) {

@@ -188,6 +188,25 @@ describe.each(ADAPTERS.filter((a) => a.available))('composition on $name', (kind
       expect((await handle.history()).filter((e) => e.type === 'sleeping')).toHaveLength(2);
     });
 
+    it('Promise.race picks the same winner on replay as on the first run', async () => {
+      const slowLookup = defineTask('slowLookup', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return 'found';
+      });
+      const onTimeout = defineTask('onTimeout', async () => 'fallback used');
+      const onFound = defineTask('onFound', async () => 'lookup used');
+      const wf = defineWorkflow('raceReplay', async () => {
+        // The sleep (in memory) wins; the lookup finishes later and is checkpointed too.
+        const winner = await Promise.race([slowLookup().then(() => 'lookup'), sleep('200ms').then(() => 'timeout')]);
+        const used = winner === 'timeout' ? await onTimeout() : await onFound();
+        await sleep('1s'); // suspends: the race is replayed from checkpoints, both recorded
+        return used;
+      });
+      const r = storage.runtime({ inMemoryWaitMs: 300 }).register(wf, slowLookup, onTimeout, onFound);
+      await r.start();
+      expect(await (await r.startWorkflow(wf, [])).result()).toBe('fallback used');
+    });
+
     it('a task racing a long sleep runs and wins; the workflow does not spin', async () => {
       const quick = defineTask('quickRacer', async () => 'task won');
       const wf = defineWorkflow('taskRace', async () => Promise.race([sleep('1h').then(() => 'sleep won'), quick()]));

@@ -74,6 +74,7 @@ export class WorkflowExecution {
   private inFlight = 0;
   /** Steps waiting durably (long sleeps and backoffs, children, signals): they resume after a suspension. */
   private parked = 0;
+  private readonly replayQueue: Array<{ completedAt: number; seq: number; release: () => void }> = [];
   private halt: Halt | null = null;
   private fatalError: Error | undefined;
   private deadlineTimer: TimerHandle | undefined;
@@ -297,14 +298,34 @@ export class WorkflowExecution {
   }
 
   /** Returns a checkpoint's value, or rethrows its error. */
-  async replay(recorded: { seq: number; output: string | null; error: string | null }): Promise<unknown> {
+  async replay(recorded: { seq: number; output: string | null; error: string | null; createdAt?: number }): Promise<unknown> {
     const { serializer } = this.deps;
+    if (recorded.createdAt !== undefined) await this.replayTurn(recorded.createdAt, recorded.seq);
     if (recorded.error !== null) {
       const error = serializer.deserializeError(recorded.error);
       this.errorSeqs.set(error, recorded.seq);
       throw error;
     }
     return serializer.deserialize(recorded.output!);
+  }
+
+  /**
+   * Lets recorded outcomes settle in the order they first happened (by when they completed: a checkpoint's
+   * time, a timer's wake time), one per event-loop turn, so `Promise.race`, `Promise.any` and the first
+   * rejection of `Promise.all` pick the same winner on replay as on the first run.
+   */
+  replayTurn(completedAt: number, seq: number): Promise<void> {
+    return new Promise((release) => {
+      this.replayQueue.push({ completedAt, seq, release });
+      if (this.replayQueue.length === 1) setImmediate(() => this.releaseNextReplay());
+    });
+  }
+
+  private releaseNextReplay(): void {
+    this.replayQueue.sort((a, b) => a.completedAt - b.completedAt || a.seq - b.seq);
+    this.replayQueue.shift()?.release();
+    // The next one waits a turn: the continuation of this one may ask for an earlier one first.
+    if (this.replayQueue.length > 0) setImmediate(() => this.releaseNextReplay());
   }
 
   /** Notes that the error thrown into the body came from step `seq`. */

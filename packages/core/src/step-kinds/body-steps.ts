@@ -65,6 +65,8 @@ export function waitStep(execution: WorkflowExecution, name: 'sleep' | 'runAt', 
     let at: number;
     if (step.recorded) {
       at = execution.deps.serializer.deserialize(step.recorded.output!) as number;
+      // A timer that has fired completed at its wake time: it takes its turn among replayed steps.
+      if (at <= execution.clock.now()) return execution.replayTurn(at, step.seq);
     } else {
       at = wakeAt(execution.clock.now());
       await execution.record(step.seq, name, 'sleep', at, 1, null);

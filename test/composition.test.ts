@@ -394,7 +394,7 @@ describe.each(ADAPTERS.filter((a) => a.available))('composition on $name', (kind
       });
       const second = storage.runtime({ inMemoryWaitMs: 0 }).register(v2, charge);
       await second.start();
-      const error = await (await second.getWorkflow('fp1')).result().catch((e) => e);
+      const error = (await (await second.getWorkflow('fp1')).result().catch((e: Error) => e)) as Error;
       expect(error).toBeInstanceOf(NonDeterminismError);
       expect(error.message).toContain('step 0 was recorded as task chargeFp with arguments [4200] but the code now calls it with arguments [4300]');
     });

@@ -110,7 +110,7 @@ describe('checkpoint and replay', () => {
     });
     const second = runtime().register(v2, stepB);
     await second.start();
-    const error = await (await second.getWorkflow('nd')).result().catch((e) => e);
+    const error = (await (await second.getWorkflow('nd')).result().catch((e: Error) => e)) as Error;
     expect(error).toBeInstanceOf(NonDeterminismError);
     expect(error.message).toContain('step 0 was recorded as task stepA but the code now calls task stepB');
     expect(await statusOf(second, 'nd')).toBe('failed');
@@ -132,7 +132,7 @@ describe('checkpoint and replay', () => {
     const v2 = defineWorkflow('shrinking', async () => 'returns early');
     const second = runtime().register(v2);
     await second.start();
-    const error = await (await second.getWorkflow('shrink')).result().catch((e) => e);
+    const error = (await (await second.getWorkflow('shrink')).result().catch((e: Error) => e)) as Error;
     expect(error).toBeInstanceOf(NonDeterminismError);
     expect(error.message).toContain('step 0 was recorded as sleep sleep but the code now calls no step (the workflow returned)');
   });

@@ -113,9 +113,9 @@ describe('arguments are refused before anything is stored', () => {
 
   it('startWorkflow and enqueue refuse what is not a workflow or a task', async () => {
     const t = defineTask('aTask', async () => 1);
-    await expect(runtime.startWorkflow(t as never, [])).rejects.toThrow('startWorkflow expects a workflow (a @workflow() method or a defineWorkflow function), got the task aTask');
-    await expect(runtime.enqueue(noop as never, [])).rejects.toThrow('enqueue expects a task (a @task() method or a defineTask function), got the workflow noop');
-    await expect(runtime.startWorkflow((async () => 1) as never, [])).rejects.toThrow('got a function');
+    await expect(runtime.startWorkflow(t as any, [])).rejects.toThrow('startWorkflow expects a workflow (a @workflow() method or a defineWorkflow function), got the task aTask');
+    await expect(runtime.enqueue(noop as any, [])).rejects.toThrow('enqueue expects a task (a @task() method or a defineTask function), got the workflow noop');
+    await expect(runtime.startWorkflow((async () => 1) as any, [])).rejects.toThrow('got a function');
     await expectNothingStored();
   });
 });

@@ -209,7 +209,8 @@ describe.each(ADAPTERS.filter((a) => a.available))('retention on $name', (kind) 
     await runtime.startWorkflow(order, [1], { id: 'done' });
     await runtime.startWorkflow(doomed, [], { id: 'failed' });
     await runtime.startWorkflow(napper, [], { id: 'sleeping' });
-    await settle(clock, async () => (await statusOf(runtime, 'done')) === 'completed' && (await statusOf(runtime, 'failed')) === 'failed', 'finished');
+    const statuses = async () => Promise.all(['done', 'failed', 'sleeping'].map((id) => statusOf(runtime, id)));
+    await settle(clock, async () => (await statuses()).join() === 'completed,failed,sleeping', 'finished and parked');
     await clock.advance('30m');
     expect(await runtime.purge({ olderThan: '1h' })).toBe(0);
     expect(await runtime.purge({ olderThan: '10m', statuses: ['cancelled'] })).toBe(0);

@@ -53,11 +53,9 @@ export function describeQueueLimitCases(ctx: SuiteContext): void {
       expect(await ctx.adapter.claim(limited('closed', { concurrency: 0 }))).toEqual([]);
     });
 
-    // KNOWN GAP, skipped until fixed: the SQLite and PostgreSQL adapters count every running row against
-    // `concurrency`, expired leases included, and a recovery needs room like a new start, so a queue whose
-    // `concurrency` running workflows lost their workers is never recovered (claim returns [] for ever). The
-    // in-memory adapter passes: a recovery takes no new room (the row was counted as running already).
-    it.skip('a running workflow whose lease expired is recovered when the queue is at its concurrency (a lost worker does not wedge it)', async () => {
+    // An expired lease must not hold its room for ever: a queue whose `concurrency` running workflows all lost
+    // their workers would never run again.
+    it('a running workflow whose lease expired is recovered when the queue is at its concurrency (a lost worker does not wedge it)', async () => {
       const { t0 } = ctx;
       await seed('limited', 1);
       const [held] = await ctx.adapter.claim(limited('limited', { concurrency: 1 }, { leaseMs: ctx.shortLeaseMs }));

@@ -116,10 +116,18 @@ async function claimLimited(database: PostgresDatabase, request: ClaimRequest, q
   });
 }
 
+/**
+ * The earliest due time per queue, read from the (queue, next_at) index in order (one short index scan per
+ * queue), then the minimum: a plain min() over `queue = ANY(...)` scans every row of the queues.
+ */
 export async function nextDueAt(database: PostgresDatabase, filter: ClaimFilter): Promise<number | null> {
   const [row] = await database.rows<{ at: string | null }>(
-    `SELECT min(next_at) AS at FROM {wf}
-      WHERE queue = ANY(?::text[]) AND name = ANY(?::text[]) AND status IN ('pending', 'sleeping', 'running')`,
+    `SELECT min(m.next_at) AS at FROM unnest(?::text[]) AS q(queue)
+     CROSS JOIN LATERAL (
+       SELECT w.next_at FROM {wf} w
+        WHERE w.queue = q.queue AND w.next_at IS NOT NULL AND w.status IN ('pending', 'sleeping', 'running') AND w.name = ANY(?::text[])
+        ORDER BY w.next_at LIMIT 1
+     ) m`,
     [filter.queues, filter.names],
   );
   return row?.at == null ? null : Number(row.at);

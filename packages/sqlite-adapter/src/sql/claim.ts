@@ -2,8 +2,15 @@ import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKi
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 // Lists are bound as JSON arrays so the statement text is fixed and prepared once.
-const CLAIMABLE = `queue IN (SELECT value FROM json_each(?)) AND next_at <= ?
-  AND status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(?))`;
+/**
+ * Queues are bound one placeholder each (one statement text per number of queues, prepared once): SQLite
+ * uses the (queue, next_at) index for an IN list of values, but scans the table for an IN over json_each.
+ * Names, a filter only, stay one JSON array.
+ */
+function claimable(queueCount: number): string {
+  return `queue IN (${Array(queueCount).fill('?').join(', ')}) AND next_at <= ?
+    AND +status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(?))`;
+}
 
 interface ClaimRow {
   id: string;
@@ -65,8 +72,8 @@ function allowance(database: SqliteDatabase, queue: string, limit: QueueLimit, n
 function claimFrom(database: SqliteDatabase, request: ClaimRequest, queues: string[], limit: number): Array<{ claimed: ClaimedWorkflow; firstStart: boolean }> {
   const { owner, names, leaseMs, now } = request;
   const due = database
-    .sql(`SELECT id, status, next_at, started_at, lease_owner FROM {p}workflows WHERE ${CLAIMABLE} ORDER BY priority DESC, next_at LIMIT ?`)
-    .all(JSON.stringify(queues), now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number; started_at: number | null; lease_owner: string | null }[];
+    .sql(`SELECT id, status, next_at, started_at, lease_owner FROM {p}workflows WHERE ${claimable(queues.length)} ORDER BY priority DESC, next_at LIMIT ?`)
+    .all(...queues, now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number; started_at: number | null; lease_owner: string | null }[];
   return due.map(({ id, status, next_at: dueAt, started_at: startedAt, lease_owner: previousOwner }) => {
     const recovered = status === 'running';
     // Taking back our own expired lease (a stall, a storage outage) is not a crash: it does not count
@@ -98,12 +105,17 @@ function claimFrom(database: SqliteDatabase, request: ClaimRequest, queues: stri
   });
 }
 
+/** The earliest due time per queue, read in order from the (queue, next_at) index, then the minimum. */
 export function nextDueAt(database: SqliteDatabase, filter: ClaimFilter): number | null {
   const row = database
     .sql(
-      `SELECT MIN(next_at) AS at FROM {p}workflows WHERE queue IN (SELECT value FROM json_each(?))
-         AND status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(?))`,
+      `SELECT MIN(m) AS at FROM (
+         SELECT (SELECT next_at FROM {p}workflows w
+                  WHERE w.queue = q.value AND w.next_at IS NOT NULL AND +w.status IN ('pending', 'sleeping', 'running')
+                    AND w.name IN (SELECT value FROM json_each(?))
+                  ORDER BY w.next_at LIMIT 1) AS m
+           FROM json_each(?) q)`,
     )
-    .get(JSON.stringify(filter.queues), JSON.stringify(filter.names)) as { at: number | null };
+    .get(JSON.stringify(filter.names), JSON.stringify(filter.queues)) as { at: number | null };
   return row.at;
 }

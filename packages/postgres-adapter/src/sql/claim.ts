@@ -20,11 +20,11 @@ interface ClaimRow {
  * running row is claimable once its lease has expired by the database clock. Reads ids and small columns
  * only; writes the claim and its event in the same statement.
  */
-const CLAIM = `
+const claimSql = (starts: Starts) => `
   WITH due AS (
     SELECT id, status, next_at, started_at FROM {wf}
      WHERE queue = ANY(?::text[]) AND name = ANY(?::text[])
-       AND status IN ('pending', 'sleeping', 'running')
+       AND status IN ('pending', 'sleeping', 'running')${starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : ''}
        AND next_at <= greatest(?::bigint, {now_db})
        AND (CASE WHEN status = 'running' THEN next_at <= {now_db} ELSE next_at <= ?::bigint END)
      ORDER BY priority DESC, next_at
@@ -45,6 +45,10 @@ const CLAIM = `
       FROM claimed
   )
   SELECT id, name, kind, queue, lease_epoch, attempts, recovery_attempts, due_at, first_start FROM claimed`;
+
+/** Which rows a claim may take: first starts (held to a rate limit), resumed ones (woken, released, recovered), or any. */
+type Starts = 'first' | 'resumed' | 'any';
+const CLAIM: Record<Starts, string> = { any: claimSql('any'), first: claimSql('first'), resumed: claimSql('resumed') };
 
 export async function claim(database: PostgresDatabase, request: ClaimRequest): Promise<ClaimedWorkflow[]> {
   const limits = request.queueLimits ?? {};
@@ -67,9 +71,11 @@ async function claimFrom(
   queues: string[],
   limit: number,
   trx?: Knex.Transaction,
+  starts: Starts = 'any',
 ): Promise<Array<ClaimedWorkflow & { firstStart: boolean }>> {
+  if (limit <= 0) return [];
   const { owner, names, leaseMs, now } = request;
-  const rows = await database.rows<ClaimRow>(CLAIM, [queues, names, now, now, limit, owner, leaseMs, owner, now, now, owner, now], trx);
+  const rows = await database.rows<ClaimRow>(CLAIM[starts], [queues, names, now, now, limit, owner, leaseMs, owner, now, now, owner, now], trx);
   return rows.map((row) => ({
     id: row.id,
     name: row.name,
@@ -90,7 +96,8 @@ async function claimFrom(
 async function claimLimited(database: PostgresDatabase, request: ClaimRequest, queue: string, limit: QueueLimit, remaining: number): Promise<ClaimedWorkflow[]> {
   return database.transaction(async (trx) => {
     await database.rows('SELECT pg_advisory_xact_lock(hashtext(?))', [`steadfast:queue:${database.channel}:${queue}`], trx);
-    let allowed = Math.min(remaining, limit.max ?? Infinity);
+    let room = Math.min(remaining, limit.max ?? Infinity);
+    let newStarts = Infinity;
     if (limit.concurrency !== undefined) {
       // Only live leases hold room: a crashed worker's expired ones are claimable again.
       const [row] = await database.rows<{ running: number }>(
@@ -98,21 +105,21 @@ async function claimLimited(database: PostgresDatabase, request: ClaimRequest, q
         [queue],
         trx,
       );
-      allowed = Math.min(allowed, limit.concurrency - row!.running);
+      room = Math.min(room, limit.concurrency - row!.running);
     }
     if (limit.rateLimit) {
       const windowStart = request.now - limit.rateLimit.perMs;
       await database.rows('DELETE FROM {queue_starts} WHERE queue = ? AND at <= ?', [queue, windowStart], trx);
       const [row] = await database.rows<{ starts: number }>('SELECT count(*)::int AS starts FROM {queue_starts} WHERE queue = ? AND at > ?', [queue, windowStart], trx);
-      allowed = Math.min(allowed, limit.rateLimit.max - row!.starts);
+      newStarts = limit.rateLimit.max - row!.starts;
     }
-    if (allowed <= 0) return [];
-    const rows = await claimFrom(database, request, [queue], allowed, trx);
-    const starts = rows.filter((row) => row.firstStart).length;
-    if (limit.rateLimit && starts > 0) {
-      await database.rows('INSERT INTO {queue_starts} (queue, at) SELECT ?, ? FROM generate_series(1, ?)', [queue, request.now, starts], trx);
+    // Workflows that started already are not held to the rate: they take the room first.
+    const resumed = await claimFrom(database, request, [queue], room, trx, limit.rateLimit ? 'resumed' : 'any');
+    const first = limit.rateLimit ? await claimFrom(database, request, [queue], Math.min(room - resumed.length, newStarts), trx, 'first') : [];
+    if (first.length > 0) {
+      await database.rows('INSERT INTO {queue_starts} (queue, at) SELECT ?, ? FROM generate_series(1, ?)', [queue, request.now, first.length], trx);
     }
-    return rows.map(({ firstStart: _, ...row }) => row);
+    return [...resumed, ...first].map(({ firstStart: _, ...row }) => row);
   });
 }
 

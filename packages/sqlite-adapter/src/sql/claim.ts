@@ -7,10 +7,14 @@ import type { SqliteDatabase } from '../sqlite-database.js';
  * uses the (queue, next_at) index for an IN list of values, but scans the table for an IN over json_each.
  * Names, a filter only, stay one JSON array.
  */
-function claimable(queueCount: number): string {
+function claimable(queueCount: number, starts: Starts): string {
+  const which = starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : '';
   return `queue IN (${Array(queueCount).fill('?').join(', ')}) AND next_at <= ?
-    AND +status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(?))`;
+    AND +status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(?))${which}`;
 }
+
+/** Which rows a claim may take: first starts (held to a rate limit), resumed ones (woken, released, recovered), or any. */
+type Starts = 'first' | 'resumed' | 'any';
 
 interface ClaimRow {
   id: string;
@@ -35,14 +39,13 @@ export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedW
     for (const queue of request.queues.filter((q) => limits[q])) {
       if (remaining <= 0) break;
       const limit = limits[queue]!;
-      const allowed = Math.min(remaining, allowance(database, queue, limit, request.now));
-      if (allowed <= 0) continue;
-      const rows = claimFrom(database, request, [queue], allowed);
-      if (limit.rateLimit) {
-        for (const row of rows) if (row.firstStart) database.sql('INSERT INTO {p}queue_starts (queue, at) VALUES (?, ?)').run(queue, request.now);
-      }
-      claimed.push(...rows.map((row) => row.claimed));
-      remaining -= rows.length;
+      const { room, starts } = allowance(database, queue, limit, request.now);
+      // Workflows that started already are not held to the rate: they take the room first.
+      const resumed = claimFrom(database, request, [queue], Math.min(remaining, room), limit.rateLimit ? 'resumed' : 'any');
+      const first = limit.rateLimit ? claimFrom(database, request, [queue], Math.min(remaining - resumed.length, room - resumed.length, starts), 'first') : [];
+      for (const _ of first) database.sql('INSERT INTO {p}queue_starts (queue, at) VALUES (?, ?)').run(queue, request.now);
+      claimed.push(...[...resumed, ...first].map((row) => row.claimed));
+      remaining -= resumed.length + first.length;
     }
     const unlimited = request.queues.filter((q) => !limits[q]);
     if (unlimited.length > 0 && remaining > 0) claimed.push(...claimFrom(database, request, unlimited, remaining).map((row) => row.claimed));
@@ -50,9 +53,10 @@ export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedW
   });
 }
 
-/** How many more a limited queue may start now: its shared concurrency and its sliding-window rate. */
-function allowance(database: SqliteDatabase, queue: string, limit: QueueLimit, now: number): number {
+/** Room left in a limited queue (its shared concurrency, this request's cap) and new starts its rate allows now. */
+function allowance(database: SqliteDatabase, queue: string, limit: QueueLimit, now: number): { room: number; starts: number } {
   let allowed = limit.max ?? Infinity;
+  let starts = Infinity;
   if (limit.concurrency !== undefined) {
     // Only live leases hold room: a crashed worker's expired ones are claimable again.
     const { running } = database
@@ -63,16 +67,23 @@ function allowance(database: SqliteDatabase, queue: string, limit: QueueLimit, n
   if (limit.rateLimit) {
     const windowStart = now - limit.rateLimit.perMs;
     database.sql('DELETE FROM {p}queue_starts WHERE queue = ? AND at <= ?').run(queue, windowStart);
-    const { starts } = database.sql('SELECT COUNT(*) AS starts FROM {p}queue_starts WHERE queue = ? AND at > ?').get(queue, windowStart) as { starts: number };
-    allowed = Math.min(allowed, limit.rateLimit.max - starts);
+    const { recent } = database.sql('SELECT COUNT(*) AS recent FROM {p}queue_starts WHERE queue = ? AND at > ?').get(queue, windowStart) as { recent: number };
+    starts = limit.rateLimit.max - recent;
   }
-  return allowed;
+  return { room: Math.max(0, allowed), starts: Math.max(0, starts) };
 }
 
-function claimFrom(database: SqliteDatabase, request: ClaimRequest, queues: string[], limit: number): Array<{ claimed: ClaimedWorkflow; firstStart: boolean }> {
+function claimFrom(
+  database: SqliteDatabase,
+  request: ClaimRequest,
+  queues: string[],
+  limit: number,
+  starts: Starts = 'any',
+): Array<{ claimed: ClaimedWorkflow; firstStart: boolean }> {
+  if (limit <= 0) return [];
   const { owner, names, leaseMs, now } = request;
   const due = database
-    .sql(`SELECT id, status, next_at, started_at, lease_owner FROM {p}workflows WHERE ${claimable(queues.length)} ORDER BY priority DESC, next_at LIMIT ?`)
+    .sql(`SELECT id, status, next_at, started_at, lease_owner FROM {p}workflows WHERE ${claimable(queues.length, starts)} ORDER BY priority DESC, next_at LIMIT ?`)
     .all(...queues, now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number; started_at: number | null; lease_owner: string | null }[];
   return due.map(({ id, status, next_at: dueAt, started_at: startedAt, lease_owner: previousOwner }) => {
     const recovered = status === 'running';

@@ -274,3 +274,15 @@ describe('retry of a workflow that has not failed', () => {
     await expect(client.retry('missing')).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 });
+
+describe('cross-process wake-up on SQLite', () => {
+  it('an idle worker notices work committed by another connection without waiting for its poll', async () => {
+    const ping = defineTask('ping', async () => 'pong');
+    const worker = runtime({ pollIntervalMs: 600_000 }).register(ping);
+    await worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the worker is idle, its next poll 10 minutes away
+    const client = runtime().register(ping); // another adapter: another connection, as another process has
+    const handle = await client.enqueue(ping, []);
+    expect(await handle.result()).toBe('pong');
+  });
+});

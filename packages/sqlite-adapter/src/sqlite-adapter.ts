@@ -47,6 +47,8 @@ export interface SqliteAdapterOptions {
   tablePrefix?: string;
   /** How long a write waits for another process's write lock before failing. Default 5 000 ms. */
   busyTimeoutMs?: number;
+  /** How often `subscribe` looks for commits by other processes on the file. Default 25 ms. */
+  changePollMs?: number;
   /**
    * SQLite `synchronous` setting. `'FULL'` (default) makes every checkpoint survive power loss;
    * `'NORMAL'` survives process crashes only, and is faster.
@@ -66,7 +68,8 @@ const PREFIX = /^[a-z_][a-z0-9_]{0,40}$/;
  * ```
  */
 export class SqliteAdapter implements StorageAdapter {
-  readonly capabilities: StorageCapabilities = { notify: false, transactions: true };
+  /** `notify`: other processes' commits are noticed by polling `PRAGMA data_version` (see `subscribe`). */
+  readonly capabilities: StorageCapabilities = { notify: true, transactions: true };
   readonly filename: string;
   private readonly prefix: string;
   private readonly busyTimeoutMs: number;
@@ -76,6 +79,8 @@ export class SqliteAdapter implements StorageAdapter {
   /** Held while a transactional step's transaction is open on the single connection; other work waits. */
   private exclusive: Promise<void> | undefined;
   private closed = false;
+  private readonly changePollMs: number;
+  private readonly watchers = new Set<NodeJS.Timeout>();
 
   constructor(options: SqliteAdapterOptions) {
     if (typeof options?.filename !== 'string' || options.filename.length === 0) {
@@ -96,6 +101,10 @@ export class SqliteAdapter implements StorageAdapter {
     this.prefix = prefix;
     this.busyTimeoutMs = busy;
     this.synchronous = options.synchronous ?? 'FULL';
+    this.changePollMs = options.changePollMs ?? 25;
+    if (!Number.isInteger(this.changePollMs) || this.changePollMs < 1) {
+      throw new ValidationError(`invalid changePollMs: ${options.changePollMs} (expected a whole number of milliseconds >= 1)`);
+    }
   }
 
   /** The knex instance on this database (opened on first use), for the application's own queries. */
@@ -132,9 +141,36 @@ export class SqliteAdapter implements StorageAdapter {
     await this.run((database) => migrate(database, Date.now()));
   }
 
+  /**
+   * Wakes idle workers when another process (or another adapter on the file) commits: SQLite has no
+   * notifications, but `PRAGMA data_version` changes whenever another connection commits, and reading it
+   * costs microseconds. The callback gets 0 ("look now"): what became due is for the claim to find out.
+   */
+  async subscribe(onDue: (dueAt: number) => void): Promise<() => Promise<void>> {
+    let last = await this.run((database) => database.db.pragma('data_version', { simple: true }) as number);
+    const timer = setInterval(() => {
+      if (this.closed || this.exclusive) return;
+      void this.run((database) => database.db.pragma('data_version', { simple: true }) as number)
+        .then((version) => {
+          if (version !== last) {
+            last = version;
+            onDue(0);
+          }
+        })
+        .catch(() => {});
+    }, this.changePollMs);
+    timer.unref();
+    this.watchers.add(timer);
+    return async () => {
+      clearInterval(timer);
+      this.watchers.delete(timer);
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const timer of this.watchers) clearInterval(timer);
     if (this.opening) {
       await this.opening.catch(() => {});
       await this.knexInstance?.destroy();

@@ -47,7 +47,7 @@ export interface SqliteAdapterOptions {
   tablePrefix?: string;
   /** How long a write waits for another process's write lock before failing. Default 5 000 ms. */
   busyTimeoutMs?: number;
-  /** How often `subscribe` looks for commits by other processes on the file. Default 25 ms. */
+  /** How often `subscribe` looks for commits by other processes on the file (a PRAGMA read: microseconds). Default 10 ms. */
   changePollMs?: number;
   /**
    * SQLite `synchronous` setting. `'FULL'` (default) makes every checkpoint survive power loss;
@@ -101,7 +101,7 @@ export class SqliteAdapter implements StorageAdapter {
     this.prefix = prefix;
     this.busyTimeoutMs = busy;
     this.synchronous = options.synchronous ?? 'FULL';
-    this.changePollMs = options.changePollMs ?? 25;
+    this.changePollMs = options.changePollMs ?? 10;
     if (!Number.isInteger(this.changePollMs) || this.changePollMs < 1) {
       throw new ValidationError(`invalid changePollMs: ${options.changePollMs} (expected a whole number of milliseconds >= 1)`);
     }

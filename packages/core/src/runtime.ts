@@ -376,7 +376,8 @@ export class Runtime implements EntryOwner, HandleClient {
   async waitForResult(id: string): Promise<unknown> {
     let pollMs = 20;
     for (;;) {
-      const waiting = this.waitSettled(id, pollMs);
+      // While it executes on this runtime's own worker, its end is reported here: no need to poll often.
+      const waiting = this.waitSettled(id, this.worker?.execution(id) ? this.options.pollIntervalMs : pollMs);
       const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
       if (record.status === 'completed') return this.options.serializer.deserialize(record.output!);
       if (record.status === 'failed') throw this.options.serializer.deserializeError(record.error!);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { pino, type Logger } from 'pino';
 import { Runtime, type RuntimeOptions } from '@steadfast/core';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
@@ -39,4 +40,29 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * Registers per-test set-up in the calling file: a fresh temp dir, and `runtime(options)` making runtimes on
+ * one SQLite file in it (the same file for every runtime of a test, as processes sharing a database), shut
+ * down and removed after each test.
+ */
+export function useSqliteRuntimes(defaults: Partial<RuntimeOptions> = {}): { runtime(options?: Partial<RuntimeOptions>): Runtime; file(): string } {
+  let tmp: ReturnType<typeof tempDir>;
+  const runtimes: Runtime[] = [];
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(async () => {
+    for (const r of runtimes.splice(0)) await r.shutdown({ timeout: 1_000 }).catch(() => {});
+    tmp.cleanup();
+  });
+  return {
+    runtime(options = {}) {
+      const r = sqliteRuntime(tmp.file(), { ...defaults, ...options });
+      runtimes.push(r);
+      return r;
+    },
+    file: () => tmp.file(),
+  };
 }

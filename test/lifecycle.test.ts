@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CancelledError,
   defineTask,
@@ -11,21 +11,10 @@ import {
   WorkflowNotFoundError,
   type Runtime,
 } from '@steadfast/core';
-import { memoryLogger, sqliteRuntime, tempDir, waitFor } from './helpers.js';
+import { memoryLogger, useSqliteRuntimes, waitFor } from './helpers.js';
 
-let tmp: ReturnType<typeof tempDir>;
-const runtimes: Runtime[] = [];
-beforeEach(() => (tmp = tempDir()));
-afterEach(async () => {
-  for (const r of runtimes.splice(0)) await r.shutdown({ timeout: 1_000 }).catch(() => {});
-  tmp.cleanup();
-});
 
-function runtime(options: Parameters<typeof sqliteRuntime>[1] = {}): Runtime {
-  const r = sqliteRuntime(tmp.file(), options);
-  runtimes.push(r);
-  return r;
-}
+const { runtime } = useSqliteRuntimes();
 
 describe('idempotent start', () => {
   it('returns the existing workflow for an id that exists and runs nothing new', async () => {

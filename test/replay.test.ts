@@ -1,21 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineTask, defineWorkflow, NonDeterminismError, now, random, sleep, task, uuid, workflow, type Runtime } from '@steadfast/core';
-import { sqliteRuntime, tempDir, waitFor } from './helpers.js';
+import { useSqliteRuntimes, waitFor } from './helpers.js';
 
-let tmp: ReturnType<typeof tempDir>;
-const runtimes: Runtime[] = [];
-beforeEach(() => (tmp = tempDir()));
-afterEach(async () => {
-  for (const r of runtimes.splice(0)) await r.shutdown({ timeout: 1_000 }).catch(() => {});
-  tmp.cleanup();
-});
 
 /** A runtime whose long waits suspend at once, so a test can "restart" by switching runtimes. */
-function runtime(): Runtime {
-  const r = sqliteRuntime(tmp.file(), { inMemoryWaitMs: 0 });
-  runtimes.push(r);
-  return r;
-}
+const { runtime } = useSqliteRuntimes({ inMemoryWaitMs: 0 });
 
 async function statusOf(r: Runtime, id: string) {
   return (await r.getWorkflow(id)).status();

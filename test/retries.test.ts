@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   defineTask,
   defineWorkflow,
@@ -9,21 +9,10 @@ import {
   type Runtime,
 } from '@steadfast/core';
 import { VirtualClock } from '@steadfast/core/testing';
-import { sqliteRuntime, tempDir, waitFor } from './helpers.js';
+import { useSqliteRuntimes, waitFor } from './helpers.js';
 
-let tmp: ReturnType<typeof tempDir>;
-const runtimes: Runtime[] = [];
-beforeEach(() => (tmp = tempDir()));
-afterEach(async () => {
-  for (const r of runtimes.splice(0)) await r.shutdown({ timeout: 1_000 }).catch(() => {});
-  tmp.cleanup();
-});
 
-function runtime(options: Parameters<typeof sqliteRuntime>[1] = {}): Runtime {
-  const r = sqliteRuntime(tmp.file(), options);
-  runtimes.push(r);
-  return r;
-}
+const { runtime } = useSqliteRuntimes();
 
 class PaymentDeclined extends Error {
   override name = 'PaymentDeclined';

@@ -1,22 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { defineTask, defineWorkflow, now, runAt, sleep, type Runtime } from '@steadfast/core';
 import { VirtualClock } from '@steadfast/core/testing';
-import { sqliteRuntime, tempDir, waitFor } from './helpers.js';
+import { useSqliteRuntimes, waitFor } from './helpers.js';
 
-let tmp: ReturnType<typeof tempDir>;
-const runtimes: Runtime[] = [];
-beforeEach(() => (tmp = tempDir()));
-afterEach(async () => {
-  for (const r of runtimes.splice(0)) await r.shutdown({ timeout: 1_000 }).catch(() => {});
-  tmp.cleanup();
-});
 
-function runtime(options: Parameters<typeof sqliteRuntime>[1] = {}): Runtime {
-  const r = sqliteRuntime(tmp.file(), options);
-  runtimes.push(r);
-  return r;
-}
+const { runtime } = useSqliteRuntimes();
 
 describe('durable timers on a virtual clock', () => {
   it('sleeps a week durably, suspended, and wakes exactly when due', async () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { delay, type Clock, type TimerHandle } from './clock.js';
@@ -74,7 +75,11 @@ export class WorkflowExecution {
   private inFlight = 0;
   /** Steps waiting durably (long sleeps and backoffs, children, signals): they resume after a suspension. */
   private parked = 0;
-  private readonly replayQueue: Array<{ completedAt: number; seq: number; release: () => void }> = [];
+  /** Recorded outcomes waiting for their turn, a binary min-heap by (completedAt, seq). */
+  private readonly replayQueue: ReplayTurn[] = [];
+  /** Checkpoint writes of this execution, one after another, so they complete in the order they were made. */
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private lastCheckpointAt = -Infinity;
   private halt: Halt | null = null;
   private fatalError: Error | undefined;
   private deadlineTimer: TimerHandle | undefined;
@@ -86,6 +91,8 @@ export class WorkflowExecution {
     private readonly registration: Registration,
     private readonly state: ExecutionState,
   ) {
+    // Every task attempt in flight listens to this signal; a Promise.all of many is not a leak.
+    setMaxListeners(0, this.abortController.signal, this.waitController.signal);
     this.steps = new Map(state.steps.map((step) => [step.seq, step]));
     this.retries = state.retries;
     this.lastRecordedSeq = Math.max(-1, ...this.steps.keys());
@@ -315,17 +322,32 @@ export class WorkflowExecution {
    * rejection of `Promise.all` pick the same winner on replay as on the first run.
    */
   replayTurn(completedAt: number, seq: number): Promise<void> {
+    // A turn counts as in flight: the workflow must not suspend between two releases of a replay.
+    this.inFlight++;
     return new Promise((release) => {
-      this.replayQueue.push({ completedAt, seq, release });
+      heapPush(this.replayQueue, { completedAt, seq, release });
       if (this.replayQueue.length === 1) setImmediate(() => this.releaseNextReplay());
     });
   }
 
   private releaseNextReplay(): void {
-    this.replayQueue.sort((a, b) => a.completedAt - b.completedAt || a.seq - b.seq);
-    this.replayQueue.shift()?.release();
+    const next = heapPop(this.replayQueue);
+    if (next) {
+      this.inFlight--;
+      next.release();
+      this.wakeDriver();
+    }
     // The next one waits a turn: the continuation of this one may ask for an earlier one first.
     if (this.replayQueue.length > 0) setImmediate(() => this.releaseNextReplay());
+  }
+
+  /**
+   * The time a new checkpoint is recorded with: strictly increasing within an execution (checkpoints are
+   * written one after another), so replay can order outcomes that completed in the same millisecond.
+   */
+  checkpointTime(): number {
+    this.lastCheckpointAt = Math.max(this.clock.now(), this.lastCheckpointAt + 1);
+    return this.lastCheckpointAt;
   }
 
   /** Notes that the error thrown into the body came from step `seq`. */
@@ -338,7 +360,7 @@ export class WorkflowExecution {
    * (a SerializationError naming the path), so the workflow sees it the same way now and on replay.
    */
   async record(seq: number, name: string, kind: StepKind, value: unknown, attempts: number, fingerprint: string | null, error?: unknown): Promise<void> {
-    const { serializer, storage, clock } = this.deps;
+    const { serializer, storage } = this.deps;
     let output: string | null = null;
     let encodedError: string | null = null;
     if (error === undefined) {
@@ -346,14 +368,14 @@ export class WorkflowExecution {
         output = serializer.serialize(value, `result of ${kind === 'task' ? 'task ' : ''}${name}`);
       } catch (serializationError) {
         encodedError = serializer.serializeError(serializationError);
-        await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output: null, error: encodedError, attempts, fingerprint }, clock.now()));
+        await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output: null, error: encodedError, attempts, fingerprint }, this.checkpointTime()));
         this.markError(serializationError, seq);
         throw serializationError;
       }
     } else {
       encodedError = serializer.serializeError(error);
     }
-    await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output, error: encodedError, attempts, fingerprint }, clock.now()));
+    await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output, error: encodedError, attempts, fingerprint }, this.checkpointTime()));
   }
 
   /**
@@ -416,7 +438,11 @@ export class WorkflowExecution {
     if (this.halt === 'abandon') throw HALT;
     try {
       const { clock, logger } = this.deps;
-      return await retryWhileUnavailable(op, { clock, logger, what: 'a checkpoint write', signal: this.abortController.signal });
+      // One after another: a body sees its steps complete in the order their checkpoints were written,
+      // which is the order replay releases them in.
+      const turn = this.writeChain.then(() => retryWhileUnavailable(op, { clock, logger, what: 'a checkpoint write', signal: this.abortController.signal }));
+      this.writeChain = turn.catch(() => {});
+      return await turn;
     } catch (error) {
       if (this.abortController.signal.aborted) throw HALT; // given up meanwhile (cancelled, lease lost, shutdown)
       this.abandon(error instanceof LeaseLostError ? 'the lease was lost (another worker took over, or it was cancelled)' : 'a storage write failed', error);
@@ -446,4 +472,42 @@ export class WorkflowExecution {
 
 function preview(fingerprint: string): string {
   return fingerprint.slice(fingerprint.indexOf(':') + 1);
+}
+
+interface ReplayTurn {
+  completedAt: number;
+  seq: number;
+  release: () => void;
+}
+
+const before = (a: ReplayTurn, b: ReplayTurn) => a.completedAt < b.completedAt || (a.completedAt === b.completedAt && a.seq < b.seq);
+
+/** A binary min-heap: replaying 10 000 recorded steps of one Promise.all stays O(n log n). */
+function heapPush(heap: ReplayTurn[], item: ReplayTurn): void {
+  heap.push(item);
+  for (let i = heap.length - 1; i > 0; ) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[i]!, heap[parent]!)) break;
+    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    i = parent;
+  }
+}
+
+function heapPop(heap: ReplayTurn[]): ReplayTurn | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length > 0 && last) {
+    heap[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  }
+  return top;
 }

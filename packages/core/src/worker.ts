@@ -59,7 +59,7 @@ export class Worker {
   async start(): Promise<void> {
     const { storage, logger } = this.config;
     if (storage.capabilities.notify && storage.subscribe) {
-      this.unsubscribe = await storage.subscribe((dueAt) => this.wake(dueAt));
+      this.unsubscribe = await storage.subscribe((dueAt) => (dueAt > 0 ? this.wake(dueAt) : void this.lookForDueWork()));
       logger.debug('listening for due work');
     }
     this.wake();
@@ -98,10 +98,14 @@ export class Worker {
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.wakeTimer?.cancel();
-    // A claim already under way launches what it claims; those yield as they load (see launch).
-    await this.claimDone;
+    // A claim already under way launches what it claims; those yield as they load (see launch). A claim
+    // stuck on an unreachable database must not hold the shutdown past its deadline.
+    const deadline = Date.now() + timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.claimDone, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
     for (const execution of this.executions()) execution.yield();
-    const drained = await this.waitForIdle(timeoutMs);
+    const drained = await this.waitForIdle(Math.max(0, deadline - Date.now()));
     if (!drained) {
       const leftover = this.executions();
       this.config.logger.warn({ count: leftover.length }, 'shutdown deadline reached; releasing the leases of executions still running');
@@ -198,6 +202,21 @@ export class Worker {
       limits[queue] = limit;
     }
     return limits;
+  }
+
+  /**
+   * Something changed in the storage, we do not know what (SQLite's change polling): a read, not a claim
+   * (which takes the write lock), finds out whether anything this worker serves is due, and when.
+   */
+  private async lookForDueWork(): Promise<void> {
+    if (this.stopping || this.active.size >= this.config.concurrency) return;
+    const { storage, clock, queues, registry } = this.config;
+    try {
+      const next = await storage.nextDueAt({ queues, names: registry.names(), now: clock.now() });
+      if (next !== null) this.wake(next);
+    } catch {
+      // The poll fallback looks again.
+    }
   }
 
   /** Arms the wake-up timer for `at` unless one is already armed for earlier. */

@@ -148,6 +148,7 @@ export class SqliteAdapter implements StorageAdapter {
    */
   async subscribe(onDue: (dueAt: number) => void): Promise<() => Promise<void>> {
     let last = await this.run((database) => database.db.pragma('data_version', { simple: true }) as number);
+    if (this.closed) return async () => {};
     const timer = setInterval(() => {
       if (this.closed || this.exclusive) return;
       void this.run((database) => database.db.pragma('data_version', { simple: true }) as number)

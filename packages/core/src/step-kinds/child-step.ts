@@ -45,7 +45,7 @@ export async function executeChild(execution: WorkflowExecution, meta: WorkflowM
   const outcome = childOutcome(record, serializer.serializeError.bind(serializer));
   if (!outcome) return execution.waitFor({ child: childId });
   await execution.write(() =>
-    storage.recordStep(execution.lease, { seq, name: meta.name, kind: 'child', ...outcome, attempts: 1, fingerprint }, clock.now()),
+    storage.recordStep(execution.lease, { seq, name: meta.name, kind: 'child', ...outcome, attempts: 1, fingerprint }, execution.checkpointTime()),
   );
   return execution.replay({ seq, ...outcome });
 }

@@ -83,7 +83,7 @@ async function runTransactional(
   attempts: number,
   fingerprint: string,
 ): Promise<unknown> {
-  const { storage, serializer, clock } = execution.deps;
+  const { storage, serializer } = execution.deps;
   if (!storage.capabilities.transactions || !storage.runTransactionStep) {
     throw new NonRetryableError(`task ${meta.name} is transactional, but this storage adapter does not run transactions`);
   }
@@ -93,7 +93,7 @@ async function runTransactional(
       execution.lease,
       { seq, name: meta.name, attempts, fingerprint },
       async (trx) => serializer.serialize(await invokeAttempt({ ...request, trx }), `result of task ${meta.name}`),
-      clock.now(),
+      execution.checkpointTime(),
     );
   } catch (error) {
     if (error instanceof LeaseLostError) {

@@ -116,6 +116,7 @@ export async function createTestSchema(prefix = 'sf_test'): Promise<TestSchema> 
   const schema = `${p}_${process.pid}_${randomBytes(5).toString('hex')}`;
   // The adapter accepts schema names of at most 41 characters.
   if (schema.length > 41) throw new Error(`createTestSchema: schema name ${schema} is longer than 41 characters; use a shorter prefix`);
+  await (sweep ??= sweepLeftoverSchemas());
   await withClient(PG_URL, (c) => c.query(`CREATE SCHEMA ${quoteIdent(schema)}`), `create schema ${schema}`);
   let dropped = false;
   return {
@@ -127,6 +128,28 @@ export async function createTestSchema(prefix = 'sf_test'): Promise<TestSchema> 
       dropped = true;
     },
   };
+}
+
+let sweep: Promise<void> | undefined;
+
+/**
+ * Drops test schemas left on the shared server by test processes that died before their clean-up (a
+ * killed vitest worker): names `sf_…_<pid>_<10 hex>` whose pid no longer runs. Once per process.
+ */
+async function sweepLeftoverSchemas(): Promise<void> {
+  await withClient(
+    PG_URL,
+    async (c) => {
+      const { rows } = await c.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sf\\_%'");
+      for (const { nspname } of rows) {
+        const pid = /_(\d+)_[0-9a-f]{10}$/.exec(nspname)?.[1];
+        if (pid && Number(pid) !== process.pid && !processAlive(Number(pid))) {
+          await c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(nspname)} CASCADE`).catch(() => {});
+        }
+      }
+    },
+    'sweep leftover test schemas',
+  ).catch(() => {});
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>, what: string): Promise<T> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -12,7 +11,8 @@ import { retryWhileUnavailable } from './storage/storage-retry.js';
 import { runTaskStep } from './step-kinds/body-steps.js';
 import type { StepKind, StepRecord } from './types.js';
 import { ReplayAwareLogger } from './replay-aware-logger.js';
-import { startStepSpan, telemetry } from './telemetry.js';
+import { ReplayOrder } from './replay-order.js';
+import { telemetry } from './telemetry.js';
 import type { Context } from '@opentelemetry/api';
 
 export interface ExecutionDeps {
@@ -75,8 +75,8 @@ export class WorkflowExecution {
   private inFlight = 0;
   /** Steps waiting durably (long sleeps and backoffs, children, signals): they resume after a suspension. */
   private parked = 0;
-  /** Recorded outcomes waiting for their turn, a binary min-heap by (completedAt, seq). */
-  private readonly replayQueue: ReplayTurn[] = [];
+  /** Recorded outcomes waiting for their turn, released in the order they first completed. */
+  private readonly replayOrder = new ReplayOrder();
   /** Checkpoint writes of this execution, one after another, so they complete in the order they were made. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private lastCheckpointAt = -Infinity;
@@ -248,24 +248,6 @@ export class WorkflowExecution {
 
   // ---- shared by the step kinds -------------------------------------------------------------------------
 
-  /** An OpenTelemetry span for a step of this workflow (a task attempt, or a replayed checkpoint). */
-  stepSpan(name: string, seq: number, attempt: number, replayed: boolean) {
-    return startStepSpan(this.deps.telemetryContext, name, {
-      'steadfast.workflow.id': this.workflowId,
-      'steadfast.step.name': name,
-      'steadfast.step.index': seq,
-      'steadfast.step.attempt': attempt,
-      'steadfast.step.replayed': replayed,
-    });
-  }
-
-  /** `<hash>:<preview>` of a step's arguments, so a replay with other arguments is caught. */
-  fingerprint(args: unknown[], label: string): string {
-    const encoded = this.deps.serializer.serialize(args, label);
-    const hash = createHash('sha256').update(encoded).digest('hex').slice(0, 16);
-    return `${hash}:${encoded.length > 120 ? encoded.slice(0, 119) + '…' : encoded}`;
-  }
-
   /**
    * Assigns the next position (synchronously, so concurrent steps replay in call order) and checks it
    * against the checkpoint recorded there; undefined when the step must not run (halting, non-determinism).
@@ -324,21 +306,10 @@ export class WorkflowExecution {
   replayTurn(completedAt: number, seq: number): Promise<void> {
     // A turn counts as in flight: the workflow must not suspend between two releases of a replay.
     this.inFlight++;
-    return new Promise((release) => {
-      heapPush(this.replayQueue, { completedAt, seq, release });
-      if (this.replayQueue.length === 1) setImmediate(() => this.releaseNextReplay());
-    });
-  }
-
-  private releaseNextReplay(): void {
-    const next = heapPop(this.replayQueue);
-    if (next) {
+    return this.replayOrder.turn(completedAt, seq).then(() => {
       this.inFlight--;
-      next.release();
       this.wakeDriver();
-    }
-    // The next one waits a turn: the continuation of this one may ask for an earlier one first.
-    if (this.replayQueue.length > 0) setImmediate(() => this.releaseNextReplay());
+    });
   }
 
   /**
@@ -474,40 +445,3 @@ function preview(fingerprint: string): string {
   return fingerprint.slice(fingerprint.indexOf(':') + 1);
 }
 
-interface ReplayTurn {
-  completedAt: number;
-  seq: number;
-  release: () => void;
-}
-
-const before = (a: ReplayTurn, b: ReplayTurn) => a.completedAt < b.completedAt || (a.completedAt === b.completedAt && a.seq < b.seq);
-
-/** A binary min-heap: replaying 10 000 recorded steps of one Promise.all stays O(n log n). */
-function heapPush(heap: ReplayTurn[], item: ReplayTurn): void {
-  heap.push(item);
-  for (let i = heap.length - 1; i > 0; ) {
-    const parent = (i - 1) >> 1;
-    if (!before(heap[i]!, heap[parent]!)) break;
-    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-    i = parent;
-  }
-}
-
-function heapPop(heap: ReplayTurn[]): ReplayTurn | undefined {
-  const top = heap[0];
-  const last = heap.pop();
-  if (heap.length > 0 && last) {
-    heap[0] = last;
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
-      if (m === i) break;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-      i = m;
-    }
-  }
-  return top;
-}

@@ -5,6 +5,7 @@ import type { StepKind } from '../types.js';
 import { executeChild } from './child-step.js';
 import { executeReceive } from './signal-step.js';
 import { executeTask } from './task-step.js';
+import { argumentFingerprint, stepSpan } from './step-helpers.js';
 
 /*
  * The steps a workflow body calls, each taking its position at call time through `execution.begin()`:
@@ -13,11 +14,11 @@ import { executeTask } from './task-step.js';
 
 /** A task called from the body: replayed from its checkpoint, or run with retries and checkpointed. */
 export function runTaskStep(execution: WorkflowExecution, meta: TaskMeta, target: unknown, args: unknown[]): Promise<unknown> {
-  const fingerprint = execution.fingerprint(args, `args of task ${meta.name}`);
+  const fingerprint = argumentFingerprint(execution, args, `args of task ${meta.name}`);
   const step = execution.begin(meta.name, 'task', fingerprint);
   if (!step) return never();
   if (step.recorded) {
-    const span = execution.stepSpan(meta.name, step.seq, step.recorded.attempts, true);
+    const span = stepSpan(execution, meta.name, step.seq, step.recorded.attempts, true);
     endSpan(span, step.recorded.error === null ? undefined : 'recorded error');
     return execution.replay(step.recorded);
   }
@@ -26,7 +27,7 @@ export function runTaskStep(execution: WorkflowExecution, meta: TaskMeta, target
 
 /** A workflow called from the body: a child workflow with a deterministic id, awaited durably. */
 export function childStep(execution: WorkflowExecution, meta: WorkflowMeta, args: unknown[]): Promise<unknown> {
-  const fingerprint = execution.fingerprint(args, `args of child workflow ${meta.name}`);
+  const fingerprint = argumentFingerprint(execution, args, `args of child workflow ${meta.name}`);
   const step = execution.begin(meta.name, 'child', fingerprint);
   if (!step) return never();
   if (step.recorded) return execution.replay(step.recorded);

@@ -3,6 +3,7 @@ import { HALT, type WorkflowExecution } from '../execution.js';
 import type { TaskMeta } from '../registry.js';
 import { invokeAttempt, isRetryable, retryDelay } from '../task-invocation.js';
 import { endSpan, telemetry } from '../telemetry.js';
+import { stepSpan } from './step-helpers.js';
 
 /**
  * Runs a task step that has no checkpoint yet: attempts with the retry policy, each failure recorded with
@@ -31,7 +32,7 @@ export async function executeTask(
       signal: execution.signal,
     };
     let output: unknown;
-    const span = execution.stepSpan(meta.name, seq, attempt, false);
+    const span = stepSpan(execution, meta.name, seq, attempt, false);
     const startedAt = Date.now();
     const finish = (error?: unknown) => {
       telemetry().stepDuration.record(Date.now() - startedAt, { 'steadfast.step.name': meta.name, 'steadfast.step.ok': error === undefined });

@@ -62,7 +62,8 @@ export const ADAPTERS: AdapterKind[] = [
     available: await requirePostgres(),
     async create() {
       const schema = await createTestSchema('sf_rt');
-      return track(() => new PostgresAdapter({ connection: PG_URL, schema: schema.schema }), () => schema.drop());
+      // Small pools: test files run in parallel against one server's max_connections.
+      return track(() => new PostgresAdapter({ connection: PG_URL, schema: schema.schema, pool: { max: 4 } }), () => schema.drop());
     },
   },
 ];

@@ -151,7 +151,7 @@ class Db {
 
 /** A never-started runtime: starts and inspects workflows in the schema, executes none. */
 function clientRuntime(url: string, schema: string): { runtime: Runtime; adapter: PostgresAdapter } {
-  const adapter = new PostgresAdapter({ connection: url, schema });
+  const adapter = new PostgresAdapter({ connection: url, schema, pool: { max: 4 } });
   const runtime = new Runtime({ storage: adapter, pollIntervalMs: 100 });
   clients.push(runtime);
   return { runtime, adapter };
@@ -422,7 +422,7 @@ describe.skipIf(!(await requirePostgres()))('worker processes on the shared Post
 
     // A started runtime that only a notification can wake quickly: the poll interval is a minute. The
     // listener's periodic check is slow too, so the reconnect below is driven by the connection's own failure.
-    const workerAdapter = new PostgresAdapter({ connection: url, schema, listenCheckIntervalMs: 30_000 });
+    const workerAdapter = new PostgresAdapter({ connection: url, schema, listenCheckIntervalMs: 30_000, pool: { max: 4 } });
     const worker = new Runtime({ storage: workerAdapter, pollIntervalMs: 60_000, leaseMs: 5_000 });
     clients.push(worker);
     worker.register(echoFlow, echo);

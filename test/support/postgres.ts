@@ -153,12 +153,22 @@ async function sweepLeftoverSchemas(): Promise<void> {
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>, what: string): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (err) {
-    throw new Error(`PostgreSQL at ${displayUrl(url)} is unreachable, cannot ${what}: ${errorText(err)}`);
+  let client: pg.Client;
+  // Test files running in parallel can use up max_connections for a moment: wait for a free one.
+  for (let attempt = 1; ; attempt++) {
+    client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      break;
+    } catch (err) {
+      await client.end().catch(() => {});
+      if ((err as { code?: string }).code === '53300' && attempt < 40) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
+      throw new Error(`PostgreSQL at ${displayUrl(url)} is unreachable, cannot ${what}: ${errorText(err)}`);
+    }
   }
   try {
     return await fn(client);

@@ -15,7 +15,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
       const schema = await createTestSchema('sf_cli');
       return {
         args: ['--database', PG_URL, '--schema', schema.schema],
-        storage: () => new PostgresAdapter({ connection: PG_URL, schema: schema.schema }),
+        storage: () => new PostgresAdapter({ connection: PG_URL, schema: schema.schema, pool: { max: 3 } }),
         drop: () => schema.drop(),
       };
     },
@@ -25,7 +25,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
     it('takes the URL from DATABASE_URL and the schema from --schema', async () => {
       const schema = await createTestSchema('sf_cli');
       try {
-        await seed(new PostgresAdapter({ connection: PG_URL, schema: schema.schema }), [SEEDS.completed()]);
+        await seed(new PostgresAdapter({ connection: PG_URL, schema: schema.schema, pool: { max: 3 } }), [SEEDS.completed()]);
         const run = await runCli(['list', '--json', '--schema', schema.schema], { DATABASE_URL: PG_URL });
         expect(run.code, run.stderr).toBe(0);
         expect(run.json().map((w: { id: string }) => w.id)).toEqual(['wf-completed']);

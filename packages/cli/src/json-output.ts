@@ -2,9 +2,9 @@
  * The JSON shapes of `--json` output. They are stable: fields are only ever added. Dates are ISO-8601
  * strings (UTC), absent values `null`, errors `{ name, message, code }`.
  */
-import type { WorkflowEvent, WorkflowInfo } from '@steadfast/core';
+import { toJsonValue, type Json, type WorkflowEvent, type WorkflowInfo } from '@steadfast/core';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json } from '@steadfast/core';
 
 export interface ErrorJson {
   [key: string]: Json;
@@ -14,22 +14,8 @@ export interface ErrorJson {
   code: string | null;
 }
 
-/**
- * A decoded payload as JSON: Date → ISO string, BigInt → decimal string, NaN and ±Infinity → string, Map →
- * [key, value] pairs, Set → array, undefined → null, Error → ErrorJson.
- */
-export function toJson(value: unknown): Json {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return isoDate(value);
-  if (value instanceof Error) return errorJson(value);
-  if (value instanceof Map) return [...value].map(([k, v]) => [toJson(k), toJson(v)]);
-  if (value instanceof Set || Array.isArray(value)) return [...value].map(toJson);
-  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  return String(value);
-}
+/** A decoded payload as JSON (core's conversion; absent fields become null, as the --json shapes promise). */
+export const toJson = (value: unknown): Json => toJsonValue(value, { undefinedAsNull: true });
 
 export function isoDate(date: Date | undefined | null): string | null {
   return date ? date.toISOString() : null;

@@ -38,3 +38,5 @@ export type {
 } from './storage/storage-adapter.js';
 export { toWorkflowRecord, toStepRecord, toEventRecord, toScheduleRecord } from './storage/rows.js';
 export type { WorkflowRow, StepRow, EventRow, ScheduleRow } from './storage/rows.js';
+export { toJsonValue, errorToJson } from './json-value.js';
+export type { Json, ToJsonOptions } from './json-value.js';

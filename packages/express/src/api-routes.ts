@@ -1,7 +1,7 @@
 import express, { type Request, type Router } from 'express';
 import type { ListWorkflowsFilter, WorkflowStatus } from '@steadfast/core';
 import { ApiError, asyncHandler } from './api-error.js';
-import { toJsonValue } from './json-value.js';
+import { toJsonValue } from '@steadfast/core';
 import { guardMutation } from './request-guards.js';
 import type { ResolvedRouterOptions, RouterRuntime } from './router-options.js';
 import { eventToJson, stepsFromHistory, workflowToJson } from './workflow-json.js';

@@ -2,5 +2,5 @@ export { steadfastRouter } from './steadfast-router.js';
 export type { SteadfastRouterOptions, AuthorizeFn, RouterRuntime } from './router-options.js';
 export { CSRF_HEADER } from './request-guards.js';
 export type { Readiness } from './readiness.js';
-export type { Json } from './json-value.js';
+export type { Json } from '@steadfast/core';
 export type { WorkflowJson, StepJson, EventJson } from './workflow-json.js';

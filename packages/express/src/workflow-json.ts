@@ -1,5 +1,5 @@
 import type { WorkflowEvent, WorkflowInfo } from '@steadfast/core';
-import { errorToJson, toJsonValue, type Json } from './json-value.js';
+import { errorToJson, toJsonValue, type Json } from '@steadfast/core';
 
 /** A workflow as the JSON API returns it: `WorkflowInfo` with dates as ISO strings and payloads as JSON. */
 export type WorkflowJson = { [key: string]: Json };

@@ -1,32 +1,18 @@
 // Real-process crash tests: workers are separate `node` processes on one SQLite file, killed with SIGKILL
 // at chosen points. Assertions are on what is stored (workflow rows, event history, ledger files that the
 // task bodies append to), never on timings. Fixtures: test/fixtures/crash-worker.mjs, crash-workflows.mjs.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { exitsCleanly, spawnWorkerProcess, waitForWorkers, type Exit, type WorkerProcess } from './support/worker-processes.js';
 import { Runtime, type WorkflowStatus } from '@steadfast/core';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
 import { threeSteps } from './fixtures/crash-workflows.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER = join(ROOT, 'test', 'fixtures', 'crash-worker.mjs');
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  pid: number;
-  /** Parsed JSON lines the process printed on stdout. */
-  messages: Array<Record<string, any>>;
-  stderr: () => string;
-  exited: Promise<Exit>;
-}
 
 // Everything a test creates, cleaned up after it whatever happened.
 const children: WorkerProcess[] = [];
@@ -49,30 +35,7 @@ function tempDir(): string {
 }
 
 function spawnWorker(mode: 'start' | 'worker', env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [WORKER, mode], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const messages: Array<Record<string, any>> = [];
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    let newline: number;
-    while ((newline = stdout.indexOf('\n')) >= 0) {
-      const line = stdout.slice(0, newline);
-      stdout = stdout.slice(newline + 1);
-      try {
-        messages.push(JSON.parse(line));
-      } catch {
-        stderr += `[unparsed stdout] ${line}\n`;
-      }
-    }
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const worker: WorkerProcess = { child, pid: child.pid!, messages, stderr: () => stderr, exited };
+  const worker = spawnWorkerProcess(WORKER, [mode], ROOT, env);
   children.push(worker);
   return worker;
 }
@@ -97,28 +60,13 @@ function lines(file: string): string[] {
 }
 
 /** Polls `check` until it returns true; fails with `what` (and the workers' stderr) after `timeoutMs`. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    const dead = children.find((w) => w.child.exitCode !== null && w.child.exitCode !== 0);
-    if (dead || Date.now() > deadline) {
-      const logs = children.map((w) => `--- pid ${w.pid} stderr:\n${w.stderr()}`).join('\n');
-      throw new Error(`timed out waiting for ${what}${dead ? ` (pid ${dead.pid} exited with ${dead.child.exitCode})` : ''}\n${logs}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => waitForWorkers(children, what, check, timeoutMs);
 
 async function killHard(worker: WorkerProcess): Promise<void> {
   worker.child.kill('SIGKILL');
   expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' });
 }
 
-async function exitsCleanly(worker: WorkerProcess): Promise<void> {
-  const exit = await worker.exited;
-  if (exit.code !== 0) throw new Error(`pid ${worker.pid} exited with ${JSON.stringify(exit)}\n${worker.stderr()}`);
-}
 
 function resultOf(worker: WorkerProcess): Record<string, any> | undefined {
   return worker.messages.find((m) => m.type === 'result');

@@ -6,11 +6,11 @@
 //
 // Tests 1, 2, 3, 5 and 6 use their own schema on the shared server (createTestSchema, dropped after); test 4
 // restarts PostgreSQL, so it runs on a PrivateCluster of its own (destroyed after).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { exitsCleanly, spawnWorkerProcess, waitForWorkers, type WorkerProcess as ChildWorker } from './support/worker-processes.js';
 import { defineTask, defineWorkflow, LeaseLostError, Runtime } from '@steadfast/core';
 import { PostgresAdapter } from '@steadfast/postgres-adapter';
 import { fenceDemo, multiStep } from './fixtures/pg-workflows.mjs';
@@ -20,19 +20,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER = join(ROOT, 'test', 'fixtures', 'pg-worker.mjs');
 const TAG = '[postgres-workers]';
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  pid: number;
+interface WorkerProcess extends ChildWorker {
   workerId: string;
-  /** Parsed JSON lines from stdout: the fixture's messages (`type`) and the runtime's pino logs (`msg`). */
-  messages: Array<Record<string, any>>;
-  stderr: () => string;
-  exited: Promise<Exit>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -57,30 +46,8 @@ afterEach(async () => {
 }, 60_000);
 
 function spawnWorker(mode: 'worker' | 'migrate' | 'start', env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [WORKER, mode], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const messages: Array<Record<string, any>> = [];
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    let newline: number;
-    while ((newline = stdout.indexOf('\n')) >= 0) {
-      const line = stdout.slice(0, newline);
-      stdout = stdout.slice(newline + 1);
-      try {
-        messages.push(JSON.parse(line));
-      } catch {
-        stderr += `[unparsed stdout] ${line}\n`;
-      }
-    }
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const worker: WorkerProcess = { child, pid: child.pid!, workerId: `pg-worker-${child.pid}`, messages, stderr: () => stderr, exited };
+  const child = spawnWorkerProcess(WORKER, [mode], ROOT, env);
+  const worker: WorkerProcess = { ...child, workerId: `pg-worker-${child.pid}` };
   children.push(worker);
   return worker;
 }
@@ -90,23 +57,9 @@ const said = (w: WorkerProcess, type: string): boolean => w.messages.some((m) =>
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until true; fails with `what` (and the workers' stderr) after `timeoutMs` or if a worker dies. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000, intervalMs = 25): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    const dead = children.find((w) => w.child.exitCode !== null && w.child.exitCode !== 0);
-    if (dead || Date.now() > deadline) {
-      const logs = children.map((w) => `--- pid ${w.pid} stderr:\n${w.stderr()}\n--- last stdout:\n${w.messages.slice(-5).map((m) => JSON.stringify(m)).join('\n')}`).join('\n');
-      throw new Error(`timed out waiting for ${what}${dead ? ` (pid ${dead.pid} exited with ${dead.child.exitCode})` : ''}\n${logs}`);
-    }
-    await pause(intervalMs);
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000, intervalMs = 25) =>
+  waitForWorkers(children, what, check, timeoutMs, intervalMs);
 
-async function exitsCleanly(worker: WorkerProcess): Promise<void> {
-  const exit = await worker.exited;
-  if (exit.code !== 0) throw new Error(`pid ${worker.pid} exited with ${JSON.stringify(exit)}\n${worker.stderr()}`);
-}
 
 async function stopGracefully(workers: WorkerProcess[]): Promise<void> {
   for (const w of workers) w.child.kill('SIGTERM');

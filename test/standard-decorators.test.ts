@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { entryMeta, type Runtime } from '@steadfast/core';
+import type { Runtime } from '@steadfast/core';
+import { entryMeta } from '@steadfast/core/integration';
 import { sqliteRuntime, tempDir, waitFor } from './helpers.js';
 
 interface ShippingModule {

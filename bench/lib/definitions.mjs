@@ -1,6 +1,7 @@
 // The workflows and tasks every benchmark process registers (the parent and the worker processes alike).
 
-import { defineTask, defineWorkflow, entryMeta, taskContext } from '@steadfast/core';
+import { defineTask, defineWorkflow, taskContext } from '@steadfast/core';
+import { entryMeta } from '@steadfast/core/integration';
 
 /** Set by a scenario or a worker process: told when a probed task starts (workflow id, Date.now()). */
 export const hooks = { onStart: undefined };

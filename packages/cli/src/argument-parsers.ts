@@ -3,7 +3,8 @@
  * reports as a usage error naming the option and the value.
  */
 import { InvalidArgumentError } from 'commander';
-import { FINISHED_STATUSES, isSteadfastError, toMilliseconds, validateName, WORKFLOW_STATUSES, type WorkflowStatus } from '@steadfast/core';
+import { FINISHED_STATUSES, isSteadfastError, toMilliseconds, WORKFLOW_STATUSES, type WorkflowStatus } from '@steadfast/core';
+import { validateName } from '@steadfast/core/integration';
 import { UsageError } from './exit-codes.js';
 
 /** `--status pending,failed`: one or more statuses, comma-separated. */

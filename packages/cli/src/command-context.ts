@@ -19,8 +19,8 @@ export interface GlobalOptions {
 /** What a command's action needs from the program around it. */
 export interface CommandContext {
   /**
-   * Opens a client runtime on the database named by `--database`/`DATABASE_URL`, runs `action`, prints its
-   * result (JSON with `--json`), and shuts the runtime down (closing the storage) whatever happens.
+   * Opens a workflow client on the database named by `--database`/`DATABASE_URL`, runs `action`, prints its
+   * result (JSON with `--json`), and closes the client (and its storage) whatever happens.
    */
   run(command: Command, action: (session: Session) => Promise<CommandResult>, options?: { create?: boolean }): Promise<void>;
 }
@@ -36,11 +36,11 @@ export function createCommandContext(io: CliIo): CommandContext {
         result = await action(session);
       } catch (error) {
         // The action's error is the one to report; a failure to close after it adds nothing.
-        await session.runtime.shutdown().catch(() => {});
+        await session.client.close().catch(() => {});
         throw error;
       }
       io.stdout.write(globals.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
-      await session.runtime.shutdown();
+      await session.client.close();
     },
   };
 }

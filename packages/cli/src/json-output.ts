@@ -2,77 +2,26 @@
  * The JSON shapes of `--json` output. They are stable: fields are only ever added. Dates are ISO-8601
  * strings (UTC), absent values `null`, errors `{ name, message, code }`.
  */
-import { toJsonValue, type Json, type WorkflowEvent, type WorkflowInfo } from '@steadfast/core';
+import type { WorkflowEvent, WorkflowInfo } from '@steadfast/core';
+import { eventToJson, toJsonValue, workflowToJson, type Json } from '@steadfast/core/integration';
 
-export type { Json } from '@steadfast/core';
-
-export interface ErrorJson {
-  [key: string]: Json;
-  name: string;
-  message: string;
-  /** A Steadfast error's code (e.g. `NON_RETRYABLE`), else null. */
-  code: string | null;
-}
+export type { Json } from '@steadfast/core/integration';
 
 /** A decoded payload as JSON (core's conversion; absent fields become null, as the --json shapes promise). */
 export const toJson = (value: unknown): Json => toJsonValue(value, { undefinedAsNull: true });
 
-export function isoDate(date: Date | undefined | null): string | null {
-  return date ? date.toISOString() : null;
-}
-
-export function errorJson(error: Error): ErrorJson {
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, message: error.message, code: typeof code === 'string' ? code : null };
-}
-
-/** A workflow as `list --json` reports it: everything but the payloads. */
+/** A workflow as `list --json` reports it: everything but the payloads; errors as `{ name, message, code }`. */
 export function workflowSummaryJson(info: WorkflowInfo): { [key: string]: Json } {
-  return {
-    id: info.id,
-    name: info.name,
-    kind: info.kind,
-    version: info.version,
-    queue: info.queue,
-    priority: info.priority,
-    status: info.status,
-    attempts: info.attempts,
-    recoveryAttempts: info.recoveryAttempts,
-    parentId: info.parentId,
-    error: info.error ? errorJson(info.error) : null,
-    createdAt: isoDate(info.createdAt),
-    updatedAt: isoDate(info.updatedAt),
-    startedAt: isoDate(info.startedAt),
-    finishedAt: isoDate(info.finishedAt),
-    nextAt: isoDate(info.nextAt),
-  };
+  return workflowToJson(info, { payloads: false, errors: 'summary' });
 }
 
 /** A workflow as `show --json` reports it: the summary plus its arguments and result. */
 export function workflowJson(info: WorkflowInfo): { [key: string]: Json } {
-  return { ...workflowSummaryJson(info), args: toJson(info.args), output: toJson(info.output) };
+  return workflowToJson(info, { errors: 'summary', undefinedAsNull: true });
 }
 
-/** An entry of the event log, as `show` reports it. */
-export interface EventJson {
-  [key: string]: Json;
-  type: string;
-  /** The step position the event is about, or null. */
-  step: number | null;
-  at: string;
-  data: { [key: string]: Json } | null;
-}
-
-/** An event of the history. Numbers in fields named `...At` (`startAt`, `wakeAt`, `retryAt`) are epoch ms and become ISO dates. */
-export function eventJson(event: WorkflowEvent): EventJson {
-  const data = event.data === undefined ? null : (toJson(event.data) as { [key: string]: Json });
-  if (data) {
-    for (const [key, value] of Object.entries(data)) {
-      if (key.endsWith('At') && typeof value === 'number') data[key] = new Date(value).toISOString();
-    }
-  }
-  return { type: event.type, step: event.step ?? null, at: event.at.toISOString(), data };
-}
+/** An entry of the event log, as `show` reports it (core's mapping: `…At` data fields as ISO dates). */
+export const eventJson = (event: WorkflowEvent) => eventToJson(event);
 
 /** A checkpointed step, as `show` reports it. */
 export interface StepJson {

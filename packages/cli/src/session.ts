@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
-import { isSteadfastError, Runtime, type StorageAdapter } from '@steadfast/core';
+import { isSteadfastError, WorkflowClient, type StorageAdapter } from '@steadfast/core';
 import { PostgresAdapter } from '@steadfast/postgres-adapter';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
 import type { CliIo } from './cli-io.js';
@@ -9,15 +9,15 @@ import { UsageError } from './exit-codes.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** A client runtime (never started: it executes nothing) on the database a command names. */
+/** A workflow client (it executes nothing) on the database a command names. */
 export interface Session {
-  runtime: Runtime;
+  client: WorkflowClient;
   storage: StorageAdapter;
   /** The database URL, password redacted, for messages. */
   database: string;
   /**
    * Checks that the PostgreSQL schema exists, so a mistyped `--schema` is reported instead of being created
-   * by the runtime's migration on first use (a missing SQLite file is refused by `openSession` already).
+   * by the client's migration on first use (a missing SQLite file is refused by `openSession` already).
    */
   checkExists(): Promise<void>;
 }
@@ -32,7 +32,7 @@ export interface SessionOptions {
 }
 
 /**
- * Opens a session. Nothing connects yet: the runtime connects and migrates on first use.
+ * Opens a session. Nothing connects yet: the client connects and migrates on first use.
  * A bad URL, schema, log level or a missing SQLite file is a {@link UsageError}.
  */
 export function openSession(options: SessionOptions, io: CliIo): Session {
@@ -51,7 +51,7 @@ export function openSession(options: SessionOptions, io: CliIo): Session {
     const found = await storage.knex.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_namespace WHERE nspname = ?', [schema]);
     if (found.rows.length === 0) throw new UsageError(`PostgreSQL schema ${schema} does not exist; check --schema, or create it with "steadfast migrate"`);
   };
-  return { runtime: new Runtime({ storage, logger }), storage, database: redactUrl(url!), checkExists };
+  return { client: new WorkflowClient({ storage, logger }), storage, database: redactUrl(url!), checkExists };
 }
 
 function createStorage(target: DatabaseTarget, options: SessionOptions): StorageAdapter {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/errors.js';
+import { ValidationError } from '../src/foundation/errors.js';
 import {
   DEFAULT_BACKOFF,
   MAX_RETRIES,
@@ -8,7 +8,7 @@ import {
   validateRetries,
   type BackoffOption,
   type BackoffPolicy,
-} from '../src/backoff.js';
+} from '../src/definition/backoff.js';
 
 const OWNER = 'task Orders.charge';
 const LOWEST = () => 0;

@@ -1,7 +1,7 @@
 import { DateTime, Duration } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/errors.js';
-import { formatDuration, toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from '../src/duration.js';
+import { ValidationError } from '../src/foundation/errors.js';
+import { formatDuration, toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from '../src/foundation/duration.js';
 
 const WHAT = 'sleep() duration';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueTicks, MISSED_AFTER_MS, nextTick, resolveSchedule, tickWorkflowId } from '../src/schedule.js';
+import { dueTicks, MISSED_AFTER_MS, nextTick, resolveSchedule, tickWorkflowId } from '../src/definition/schedule.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const ticks = (cron: string, timezone: string, from: string, count: number) => {

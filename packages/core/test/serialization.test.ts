@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { PayloadTooLargeError, SerializationError, ValidationError, isSteadfastError } from '../src/errors.js';
-import { createSerializer, DEFAULT_MAX_PAYLOAD_BYTES } from '../src/serialization.js';
+import { PayloadTooLargeError, SerializationError, ValidationError, isSteadfastError } from '../src/foundation/errors.js';
+import { createSerializer, DEFAULT_MAX_PAYLOAD_BYTES } from '../src/foundation/serialization.js';
 
 const s = createSerializer();
 const roundTrip = (value: unknown): unknown => s.deserialize(s.serialize(value, 'args'));

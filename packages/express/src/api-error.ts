@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { RouterRuntime } from './router-options.js';
+import type { RouterClient } from './router-options.js';
 
 /** An error the router answers with a given HTTP status and code. */
 export class ApiError extends Error {
@@ -40,7 +40,7 @@ export function sendError(res: Response, status: number, code: string, message: 
  * Turns any error into a JSON answer: `ApiError`s and known Steadfast codes with their status and message,
  * body-parser failures as 400/413, anything else as 500 with a generic message (the error is logged).
  */
-export function jsonErrorHandler(runtime: RouterRuntime): ErrorRequestHandler {
+export function jsonErrorHandler(runtime: RouterClient): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof ApiError) return sendError(res, error.status, error.code, error.message);

@@ -1,10 +1,10 @@
 import express, { type Request, type Router } from 'express';
 import type { ListWorkflowsFilter, WorkflowStatus } from '@steadfast/core';
+import { eventToJson, toJsonValue, workflowToJson } from '@steadfast/core/integration';
 import { ApiError, asyncHandler } from './api-error.js';
-import { toJsonValue } from '@steadfast/core';
 import { guardMutation } from './request-guards.js';
-import type { ResolvedRouterOptions, RouterRuntime } from './router-options.js';
-import { eventToJson, stepsFromHistory, workflowToJson } from './workflow-json.js';
+import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
+import { stepsFromHistory } from './workflow-json.js';
 
 /**
  * The JSON management API, to be mounted at `/api` under the router's base path:
@@ -15,14 +15,14 @@ import { eventToJson, stepsFromHistory, workflowToJson } from './workflow-json.j
  * - `POST /api/workflows/:id/signal` with body `{ name, payload }` → `{ workflow }`
  * - `GET  /api/stats` → `{ byStatus, counts, due, at }`
  */
-export function apiRoutes(runtime: RouterRuntime, options: ResolvedRouterOptions): Router {
+export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions): Router {
   const router = express.Router();
   const mutation = guardMutation(options.readOnly);
   const json = express.json({ limit: '1mb', strict: false });
 
   router.get('/workflows', asyncHandler(async (req, res) => {
     const workflows = await runtime.listWorkflows(listFilter(req, options.maxListLimit));
-    res.json({ workflows: workflows.map(workflowToJson) });
+    res.json({ workflows: workflows.map((info) => workflowToJson(info)) });
   }));
 
   router.get('/workflows/:id', asyncHandler(async (req, res) => {

@@ -1,6 +1,6 @@
 export { steadfastRouter } from './steadfast-router.js';
-export type { SteadfastRouterOptions, AuthorizeFn, RouterRuntime } from './router-options.js';
+export type { SteadfastRouterOptions, AuthorizeFn, RouterClient, RouterRuntime } from './router-options.js';
 export { CSRF_HEADER } from './request-guards.js';
 export type { Readiness } from './readiness.js';
-export type { Json } from '@steadfast/core';
+export type { Json } from '@steadfast/core/integration';
 export type { WorkflowJson, StepJson, EventJson } from './workflow-json.js';

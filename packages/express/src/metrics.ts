@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { asyncHandler } from './api-error.js';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { WORKFLOW_STATUSES, type RuntimeStats } from '@steadfast/core';
-import type { ResolvedRouterOptions, RouterRuntime } from './router-options.js';
+import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
 
 /**
  * Gauges refreshed from `runtime.stats()` whenever the registry is collected (one storage query per scrape,
@@ -11,7 +11,7 @@ import type { ResolvedRouterOptions, RouterRuntime } from './router-options.js';
  * - `<prefix>workflows{queue,status}`: workflows per queue and status
  * - `<prefix>queue_due{queue}`: due but not yet claimed per queue, the backlog
  */
-export function createMetrics(runtime: RouterRuntime, options: ResolvedRouterOptions): Registry {
+export function createMetrics(runtime: RouterClient, options: ResolvedRouterOptions): Registry {
   const registry = options.registry ?? new Registry();
   const prefix = options.metricsPrefix;
   let pending: Promise<RuntimeStats> | undefined;
@@ -56,7 +56,7 @@ export function createMetrics(runtime: RouterRuntime, options: ResolvedRouterOpt
 }
 
 /** `GET /metrics`: Prometheus text (content type from the registry); 503 if the storage cannot be read. */
-export function metricsHandler(registry: Registry, runtime: RouterRuntime): RequestHandler {
+export function metricsHandler(registry: Registry, runtime: RouterClient): RequestHandler {
   return asyncHandler(async (_req, res) => {
     let text: string;
     try {

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { asyncHandler } from './api-error.js';
-import type { ResolvedRouterOptions, RouterRuntime } from './router-options.js';
+import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
 
 /** The outcome of a readiness check, as `/readyz` reports it. */
 export interface Readiness {
@@ -14,7 +14,7 @@ export interface Readiness {
  * `isReady` option, if given, says so; (3) the storage answers `runtime.stats()` within the timeout.
  * A runtime that is shutting down fails (1), or (3) where it has no `state`: its calls are refused.
  */
-export async function checkReadiness(runtime: RouterRuntime, options: ResolvedRouterOptions): Promise<Readiness> {
+export async function checkReadiness(runtime: RouterClient, options: ResolvedRouterOptions): Promise<Readiness> {
   const state = runtime.state;
   if (options.requireStarted && typeof state === 'string' && state !== 'started') {
     return { ready: false, reason: `the runtime is ${state}, not started` };
@@ -52,7 +52,7 @@ export const healthzHandler: RequestHandler = (_req, res) => {
  * `GET /readyz`: 200 `{ status: 'ready' }` when ready to take traffic (see {@link checkReadiness}), else 503
  * with the reason. Not authorized: probes carry no credentials, and the answer holds no workflow data.
  */
-export function readyzHandler(runtime: RouterRuntime, options: ResolvedRouterOptions): RequestHandler {
+export function readyzHandler(runtime: RouterClient, options: ResolvedRouterOptions): RequestHandler {
   return asyncHandler(async (_req, res) => {
     const readiness = await checkReadiness(runtime, options);
     res.status(readiness.ready ? 200 : 503).json(readiness.ready ? { status: 'ready' } : { status: 'not ready', reason: readiness.reason });

@@ -1,16 +1,20 @@
 import type { Request } from 'express';
 import type { Registry } from 'prom-client';
-import type { Runtime } from '@steadfast/core';
+import type { WorkflowClient } from '@steadfast/core';
 
 /**
- * What the router needs from a runtime: its public management methods. Structural, so a runtime from
- * another copy of `@steadfast/core` is accepted too. `state` (`'idle' | 'starting' | 'started' | 'stopping'
- * | 'stopped'`) is used by `/readyz` when the runtime has it.
+ * What the router needs: a {@link WorkflowClient}'s management methods. A `WorkflowClient` is one (a
+ * dashboard process that executes nothing), and so is a `Runtime`, which composes a client. Structural, so
+ * one from another copy of `@steadfast/core` is accepted too. `state` (`'idle' | 'starting' | 'started' |
+ * 'stopping' | 'stopped'`) is used by `/readyz` when it has one (a runtime).
  */
-export type RouterRuntime = Pick<Runtime, 'listWorkflows' | 'getWorkflow' | 'retry' | 'cancel' | 'signal' | 'stats'> & {
+export type RouterClient = Pick<WorkflowClient, 'listWorkflows' | 'getWorkflow' | 'retry' | 'cancel' | 'signal' | 'stats'> & {
   readonly state?: unknown;
   readonly logger?: { error(obj: object, msg: string): void };
 };
+
+/** @deprecated The earlier name of {@link RouterClient}. */
+export type RouterRuntime = RouterClient;
 
 /** Decides whether a request may use the router; see {@link SteadfastRouterOptions.authorize}. */
 export type AuthorizeFn = (req: Request) => boolean | Promise<boolean>;

@@ -5,7 +5,7 @@ import { dashboardPageHandler, dashboardScriptHandler, dashboardStylesHandler } 
 import { createMetrics, metricsHandler } from './metrics.js';
 import { healthzHandler, readyzHandler } from './readiness.js';
 import { requireAuthorization, securityHeaders } from './request-guards.js';
-import { resolveRouterOptions, type RouterRuntime, type SteadfastRouterOptions } from './router-options.js';
+import { resolveRouterOptions, type RouterClient, type SteadfastRouterOptions } from './router-options.js';
 
 /**
  * An Express router with Steadfast's management API, dashboard, Prometheus metrics and health checks.
@@ -32,22 +32,22 @@ import { resolveRouterOptions, type RouterRuntime, type SteadfastRouterOptions }
  * // or a public, read-only view: steadfastRouter(runtime, { readOnly: true, allowUnauthenticatedReadOnly: true })
  * ```
  */
-export function steadfastRouter(runtime: RouterRuntime, options: SteadfastRouterOptions): Router {
-  if (typeof runtime !== 'object' || runtime === null || typeof runtime.stats !== 'function' || typeof runtime.listWorkflows !== 'function') {
-    throw new TypeError('steadfastRouter(runtime, options): the first argument must be a Steadfast Runtime');
+export function steadfastRouter(client: RouterClient, options: SteadfastRouterOptions): Router {
+  if (typeof client !== 'object' || client === null || typeof client.stats !== 'function' || typeof client.listWorkflows !== 'function') {
+    throw new TypeError('steadfastRouter(client, options): the first argument must be a Steadfast Runtime or WorkflowClient');
   }
   const resolved = resolveRouterOptions(options);
-  const registry = createMetrics(runtime, resolved);
+  const registry = createMetrics(client, resolved);
   const authorized = requireAuthorization(resolved.authorize);
-  const errors = jsonErrorHandler(runtime);
+  const errors = jsonErrorHandler(client);
   const router = express.Router();
 
   // Middleware is attached per path, never router-wide: mounted at the root of an app, the router must not
   // authorize, or answer errors for, the app's own routes.
   router.get('/healthz', securityHeaders, healthzHandler);
-  router.get('/readyz', securityHeaders, readyzHandler(runtime, resolved), errors);
-  router.get('/metrics', securityHeaders, ...(resolved.publicMetrics ? [] : [authorized]), metricsHandler(registry, runtime), errors);
-  router.use('/api', securityHeaders, authorized, apiRoutes(runtime, resolved), errors);
+  router.get('/readyz', securityHeaders, readyzHandler(client, resolved), errors);
+  router.get('/metrics', securityHeaders, ...(resolved.publicMetrics ? [] : [authorized]), metricsHandler(registry, client), errors);
+  router.use('/api', securityHeaders, authorized, apiRoutes(client, resolved), errors);
   if (resolved.dashboard) {
     router.get('/', securityHeaders, authorized, dashboardPageHandler(resolved.readOnly), errors);
     router.get('/dashboard.js', securityHeaders, authorized, dashboardScriptHandler, errors);

@@ -1,43 +1,11 @@
-import type { WorkflowEvent, WorkflowInfo } from '@steadfast/core';
-import { errorToJson, toJsonValue, type Json } from '@steadfast/core';
+import type { WorkflowEvent } from '@steadfast/core';
+import { errorToJson, eventToJson, isoDate, type Json, type JsonObject } from '@steadfast/core/integration';
 
-/** A workflow as the JSON API returns it: `WorkflowInfo` with dates as ISO strings and payloads as JSON. */
-export type WorkflowJson = { [key: string]: Json };
+/** A workflow as the JSON API returns it: core's one mapping (`workflowToJson`), payloads and full errors included. */
+export type WorkflowJson = JsonObject;
 
-export function workflowToJson(info: WorkflowInfo): WorkflowJson {
-  return {
-    id: info.id,
-    name: info.name,
-    kind: info.kind,
-    version: info.version,
-    queue: info.queue,
-    priority: info.priority,
-    status: info.status,
-    args: toJsonValue(info.args),
-    output: toJsonValue(info.output),
-    error: info.error === undefined ? null : errorToJson(info.error),
-    parentId: info.parentId,
-    attempts: info.attempts,
-    recoveryAttempts: info.recoveryAttempts,
-    nextAt: iso(info.nextAt),
-    createdAt: iso(info.createdAt),
-    updatedAt: iso(info.updatedAt),
-    startedAt: iso(info.startedAt),
-    finishedAt: iso(info.finishedAt),
-  };
-}
-
-export interface EventJson {
-  [key: string]: Json;
-  type: string;
-  step: number | null;
-  at: string | null;
-  data: Json;
-}
-
-export function eventToJson(event: WorkflowEvent): EventJson {
-  return { type: event.type, step: event.step ?? null, at: iso(event.at), data: toJsonValue(event.data ?? null) };
-}
+/** An event as the JSON API returns it (core's `eventToJson`: `…At` data fields as ISO dates). */
+export type EventJson = ReturnType<typeof eventToJson>;
 
 /** One step of a workflow, reconstructed from its event log. */
 export interface StepJson {
@@ -69,7 +37,7 @@ export function stepsFromHistory(events: readonly WorkflowEvent[]): StepJson[] {
   for (const event of events) {
     if (event.step === undefined) continue;
     const data = event.data ?? {};
-    const at = iso(event.at);
+    const at = isoDate(event.at);
     let step = steps.get(event.step);
     const isStepEvent = event.type === 'step_completed' || event.type === 'step_failed' || event.type === 'retry_scheduled';
     if (!step) {
@@ -100,8 +68,4 @@ export function stepsFromHistory(events: readonly WorkflowEvent[]): StepJson[] {
     }
   }
   return [...steps.values()].sort((a, b) => a.position - b.position);
-}
-
-function iso(date: Date | undefined): string | null {
-  return date === undefined || Number.isNaN(date.getTime()) ? null : date.toISOString();
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { entryMeta, Runtime, TASK_METADATA, ValidationError, WORKFLOW_METADATA } from '@steadfast/core';
+import { Runtime, ValidationError } from '@steadfast/core';
+import { entryMeta, TASK_METADATA, WORKFLOW_METADATA } from '@steadfast/core/integration';
 
 /**
  * Finds the providers (and controllers) whose classes have `@workflow()`/`@task()` methods and registers

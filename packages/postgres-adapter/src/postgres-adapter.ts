@@ -1,42 +1,19 @@
 import knexFactory, { type Knex } from 'knex';
 import type pg from 'pg';
 import {
+  bindOperations,
   ValidationError,
-  type ClaimedWorkflow,
-  type ClaimFilter,
-  type ClaimRequest,
-  type CreateWorkflowResult,
-  type EventRecord,
-  type ExecutionState,
   type Lease,
-  type ListWorkflowsFilter,
-  type PurgeRequest,
-  type ScheduleRecord,
-  type WorkflowStats,
-  type NewStep,
-  type NewWorkflow,
-  type RetryState,
-  type SignalReceive,
   type StorageAdapter,
-  type TransactionStep,
-  type WaitingFor,
   type StorageCapabilities,
-  type WorkflowRecord,
-} from '@steadfast/core';
+  type StorageOperations,
+  type TransactionStep,
+} from '@steadfast/core/adapter';
 import { DueListener, type ListenerLogger } from './due-listener.js';
 import { migrate } from './migrations.js';
 import { PostgresDatabase } from './postgres-database.js';
-import { cancelWorkflow, retryWorkflow } from './sql/cancel-retry.js';
-import { claim, nextDueAt } from './sql/claim.js';
-import { createWorkflow } from './sql/create-workflow.js';
-import { loadExecution } from './sql/load-execution.js';
-import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
-import { recordRetry, recordStep } from './sql/record-step.js';
-import { purge, stats } from './sql/stats-purge.js';
-import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './sql/schedules.js';
-import { receiveSignal, sendSignal } from './sql/signals.js';
+import { OPERATIONS } from './operations.js';
 import { runTransactionStep } from './sql/transaction-step.js';
-import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
 
 /** Options of `new PostgresAdapter(...)`. */
 export interface PostgresAdapterOptions {
@@ -75,6 +52,7 @@ function identifier(value: unknown, what: string): string {
  * const runtime = new Runtime({ storage: new PostgresAdapter({ connection: process.env.DATABASE_URL! }) });
  * ```
  */
+export interface PostgresAdapter extends StorageOperations {}
 export class PostgresAdapter implements StorageAdapter {
   readonly capabilities: StorageCapabilities = { notify: true, transactions: true };
   private readonly database: PostgresDatabase;
@@ -108,6 +86,7 @@ export class PostgresAdapter implements StorageAdapter {
     const make = (pool: { min: number; max: number }) =>
       knexFactory({ client: 'pg', connection: options.connection as Knex.StaticConnectionConfig, pool, acquireConnectionTimeout: 10_000, log });
     this.database = new PostgresDatabase(make({ min, max }), make({ min: 0, max: 1 }), schema, prefix, `${schema}.${prefix}due`);
+    Object.assign(this, bindOperations(OPERATIONS, async (operation) => operation(this.database)));
   }
 
   /** The knex instance on this database, for the application's own queries. */
@@ -136,82 +115,7 @@ export class PostgresAdapter implements StorageAdapter {
     await Promise.all([this.database.knex.destroy(), this.database.control.destroy()]);
   }
 
-  createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult> {
-    return createWorkflow(this.database, input);
-  }
-  getWorkflow(id: string): Promise<WorkflowRecord | undefined> {
-    return getWorkflow(this.database, id);
-  }
-  listWorkflows(filter: ListWorkflowsFilter): Promise<WorkflowRecord[]> {
-    return listWorkflows(this.database, filter);
-  }
-  history(workflowId: string): Promise<EventRecord[]> {
-    return history(this.database, workflowId);
-  }
-  unfinishedNames(): Promise<string[]> {
-    return unfinishedNames(this.database);
-  }
-  stats(now: number): Promise<WorkflowStats> {
-    return stats(this.database, now);
-  }
-  purge(request: PurgeRequest): Promise<number> {
-    return purge(this.database, request);
-  }
-  upsertSchedule(record: ScheduleRecord): Promise<void> {
-    return upsertSchedule(this.database, record);
-  }
-  deleteSchedule(name: string): Promise<boolean> {
-    return deleteSchedule(this.database, name);
-  }
-  listSchedules(): Promise<ScheduleRecord[]> {
-    return listSchedules(this.database);
-  }
-  advanceSchedule(name: string, from: number, to: number, now: number): Promise<boolean> {
-    return advanceSchedule(this.database, name, from, to, now);
-  }
-  claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
-    return claim(this.database, request);
-  }
-  nextDueAt(filter: ClaimFilter): Promise<number | null> {
-    return nextDueAt(this.database, filter);
-  }
-  loadExecution(lease: Lease): Promise<ExecutionState> {
-    return loadExecution(this.database, lease);
-  }
-  renewLeases(leases: Lease[], leaseMs: number, now: number): Promise<string[]> {
-    return renewLeases(this.database, leases, leaseMs, now);
-  }
-  recordStep(lease: Lease, step: NewStep, now: number): Promise<void> {
-    return recordStep(this.database, lease, step, now);
-  }
-  recordRetry(lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): Promise<void> {
-    return recordRetry(this.database, lease, retry, now);
-  }
-  suspend(lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): Promise<void> {
-    return suspend(this.database, lease, wakeAt, now, waitingFor);
-  }
-  release(lease: Lease, now: number): Promise<void> {
-    return release(this.database, lease, now);
-  }
-  complete(lease: Lease, output: string, now: number): Promise<void> {
-    return complete(this.database, lease, output, now);
-  }
-  fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void> {
-    return fail(this.database, lease, error, failedSeq, now);
-  }
-  cancelWorkflow(id: string, now: number, reason?: string): Promise<WorkflowRecord | undefined> {
-    return cancelWorkflow(this.database, id, now, reason);
-  }
-  sendSignal(workflowId: string, name: string, payload: string, now: number): Promise<'sent' | 'not_found' | 'finished'> {
-    return sendSignal(this.database, workflowId, name, payload, now);
-  }
-  receiveSignal(lease: Lease, receive: SignalReceive, now: number): Promise<string | null> {
-    return receiveSignal(this.database, lease, receive, now);
-  }
   runTransactionStep(lease: Lease, step: TransactionStep, body: (trx: unknown) => Promise<string>, now: number): Promise<string> {
     return runTransactionStep(this.database, lease, step, body, now);
-  }
-  retryWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined> {
-    return retryWorkflow(this.database, id, now);
   }
 }

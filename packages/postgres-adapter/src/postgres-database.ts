@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { StorageUnavailableError } from '@steadfast/core';
+import { StorageUnavailableError } from '@steadfast/core/adapter';
 
 /**
  * The database clock in epoch ms: leases are computed and judged with it, never with a worker's clock.

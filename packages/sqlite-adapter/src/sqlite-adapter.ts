@@ -3,41 +3,18 @@ import { mkdirSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import knexFactory, { type Knex } from 'knex';
 import {
+  bindOperations,
   ValidationError,
-  type ClaimedWorkflow,
-  type ClaimFilter,
-  type ClaimRequest,
-  type CreateWorkflowResult,
-  type EventRecord,
-  type ExecutionState,
   type Lease,
-  type ListWorkflowsFilter,
-  type PurgeRequest,
-  type ScheduleRecord,
-  type WorkflowStats,
-  type NewStep,
-  type NewWorkflow,
-  type RetryState,
-  type SignalReceive,
   type StorageAdapter,
-  type TransactionStep,
-  type WaitingFor,
   type StorageCapabilities,
-  type WorkflowRecord,
-} from '@steadfast/core';
+  type StorageOperations,
+  type TransactionStep,
+} from '@steadfast/core/adapter';
 import { migrate } from './migrations.js';
 import { SqliteDatabase } from './sqlite-database.js';
-import { cancelWorkflow, retryWorkflow } from './sql/cancel-retry.js';
-import { claim, nextDueAt } from './sql/claim.js';
-import { createWorkflow } from './sql/create-workflow.js';
-import { loadExecution } from './sql/load-execution.js';
-import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
-import { recordRetry, recordStep } from './sql/record-step.js';
-import { purge, stats } from './sql/stats-purge.js';
-import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './sql/schedules.js';
-import { receiveSignal, sendSignal } from './sql/signals.js';
+import { OPERATIONS } from './operations.js';
 import { runTransactionStep } from './sql/transaction-step.js';
-import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
 
 /** Options of `new SqliteAdapter(...)`. */
 export interface SqliteAdapterOptions {
@@ -67,6 +44,7 @@ const PREFIX = /^[a-z_][a-z0-9_]{0,40}$/;
  * const runtime = new Runtime({ storage: new SqliteAdapter({ filename: 'steadfast.db' }) });
  * ```
  */
+export interface SqliteAdapter extends StorageOperations {}
 export class SqliteAdapter implements StorageAdapter {
   /** `notify`: other processes' commits are noticed by polling `PRAGMA data_version` (see `subscribe`). */
   readonly capabilities: StorageCapabilities = { notify: true, transactions: true };
@@ -105,6 +83,8 @@ export class SqliteAdapter implements StorageAdapter {
     if (!Number.isInteger(this.changePollMs) || this.changePollMs < 1) {
       throw new ValidationError(`invalid changePollMs: ${options.changePollMs} (expected a whole number of milliseconds >= 1)`);
     }
+    // SQLite operations are synchronous: each runs whole on the connection once it is free.
+    Object.assign(this, bindOperations(OPERATIONS, <T>(operation: (db: SqliteDatabase) => T | Promise<T>) => this.run(operation) as Promise<T>));
   }
 
   /** The knex instance on this database (opened on first use), for the application's own queries. */
@@ -176,82 +156,6 @@ export class SqliteAdapter implements StorageAdapter {
       await this.opening.catch(() => {});
       await this.knexInstance?.destroy();
     }
-  }
-
-  createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult> {
-    return this.run((db) => createWorkflow(db, input));
-  }
-  getWorkflow(id: string): Promise<WorkflowRecord | undefined> {
-    return this.run((db) => getWorkflow(db, id));
-  }
-  listWorkflows(filter: ListWorkflowsFilter): Promise<WorkflowRecord[]> {
-    return this.run((db) => listWorkflows(db, filter));
-  }
-  history(workflowId: string): Promise<EventRecord[]> {
-    return this.run((db) => history(db, workflowId));
-  }
-  unfinishedNames(): Promise<string[]> {
-    return this.run((db) => unfinishedNames(db));
-  }
-  stats(now: number): Promise<WorkflowStats> {
-    return this.run((db) => stats(db, now));
-  }
-  purge(request: PurgeRequest): Promise<number> {
-    return this.run((db) => purge(db, request));
-  }
-  upsertSchedule(record: ScheduleRecord): Promise<void> {
-    return this.run((db) => upsertSchedule(db, record));
-  }
-  deleteSchedule(name: string): Promise<boolean> {
-    return this.run((db) => deleteSchedule(db, name));
-  }
-  listSchedules(): Promise<ScheduleRecord[]> {
-    return this.run((db) => listSchedules(db));
-  }
-  advanceSchedule(name: string, from: number, to: number, now: number): Promise<boolean> {
-    return this.run((db) => advanceSchedule(db, name, from, to, now));
-  }
-  claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
-    return this.run((db) => claim(db, request));
-  }
-  nextDueAt(filter: ClaimFilter): Promise<number | null> {
-    return this.run((db) => nextDueAt(db, filter));
-  }
-  loadExecution(lease: Lease): Promise<ExecutionState> {
-    return this.run((db) => loadExecution(db, lease));
-  }
-  renewLeases(leases: Lease[], leaseMs: number, now: number): Promise<string[]> {
-    return this.run((db) => renewLeases(db, leases, leaseMs, now));
-  }
-  recordStep(lease: Lease, step: NewStep, now: number): Promise<void> {
-    return this.run((db) => recordStep(db, lease, step, now));
-  }
-  recordRetry(lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): Promise<void> {
-    return this.run((db) => recordRetry(db, lease, retry, now));
-  }
-  suspend(lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): Promise<void> {
-    return this.run((db) => suspend(db, lease, wakeAt, now, waitingFor));
-  }
-  release(lease: Lease, now: number): Promise<void> {
-    return this.run((db) => release(db, lease, now));
-  }
-  complete(lease: Lease, output: string, now: number): Promise<void> {
-    return this.run((db) => complete(db, lease, output, now));
-  }
-  fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void> {
-    return this.run((db) => fail(db, lease, error, failedSeq, now));
-  }
-  cancelWorkflow(id: string, now: number, reason?: string): Promise<WorkflowRecord | undefined> {
-    return this.run((db) => cancelWorkflow(db, id, now, reason));
-  }
-  retryWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined> {
-    return this.run((db) => retryWorkflow(db, id, now));
-  }
-  sendSignal(workflowId: string, name: string, payload: string, now: number): Promise<'sent' | 'not_found' | 'finished'> {
-    return this.run((db) => sendSignal(db, workflowId, name, payload, now));
-  }
-  receiveSignal(lease: Lease, receive: SignalReceive, now: number): Promise<string | null> {
-    return this.run((db) => receiveSignal(db, lease, receive, now));
   }
 
   /** Holds the connection exclusively while the step's transaction is open (other work waits its turn). */

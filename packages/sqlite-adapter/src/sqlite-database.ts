@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { LeaseLostError, StorageUnavailableError, type Lease } from '@steadfast/core';
+import { LeaseLostError, StorageUnavailableError, type Lease } from '@steadfast/core/adapter';
 
 /**
  * The adapter's connection: statements are prepared once per SQL text and reused, `{p}` in SQL is the

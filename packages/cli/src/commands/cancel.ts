@@ -11,14 +11,14 @@ export function registerCancel(program: Command, context: CommandContext): void 
     .argument('<id>', 'workflow id')
     .action((rawId: string, _options: object, command: Command) => {
       const id = checkName(rawId, 'workflow id');
-      return context.run(command, async ({ runtime }) => {
-        const handle = await runtime.getWorkflow(id);
+      return context.run(command, async ({ client }) => {
+        const handle = await client.getWorkflow(id);
         const before = await handle.info();
-        // runtime.cancel leaves a finished workflow as it is without complaint; the command says so instead.
+        // client.cancel leaves a finished workflow as it is without complaint; the command says so instead.
         if (FINISHED_STATUSES.includes(before.status)) {
           throw new RefusedError(`workflow ${id} is ${before.status}; only an unfinished workflow can be cancelled`);
         }
-        await runtime.cancel(id);
+        await client.cancel(id);
         const { status } = await handle.info();
         if (status !== 'cancelled') throw new RefusedError(`workflow ${id} became ${status} before it could be cancelled`);
         return { json: { id, cancelled: true, status }, text: `cancelled ${id}` };

@@ -21,8 +21,8 @@ export function registerList(program: Command, context: CommandContext): void {
     .option('--queue <queue>', 'only workflows on this queue')
     .option('--limit <n>', 'at most this many, 1 to 10000', parseLimit, 100)
     .action((options: ListOptions, command: Command) =>
-      context.run(command, async ({ runtime }) => {
-        const workflows = await runtime.listWorkflows({
+      context.run(command, async ({ client }) => {
+        const workflows = await client.listWorkflows({
           ...(options.status && { status: options.status }),
           ...(options.name !== undefined && { name: options.name }),
           ...(options.queue !== undefined && { queue: options.queue }),

@@ -10,13 +10,13 @@ export function registerRetry(program: Command, context: CommandContext): void {
     .argument('<id>', 'workflow id')
     .action((rawId: string, _options: object, command: Command) => {
       const id = checkName(rawId, 'workflow id');
-      return context.run(command, async ({ runtime }) => {
-        const handle = await runtime.getWorkflow(id);
-        // runtime.retry accepts a workflow that is pending already without complaint; the command refuses
+      return context.run(command, async ({ client }) => {
+        const handle = await client.getWorkflow(id);
+        // client.retry accepts a workflow that is pending already without complaint; the command refuses
         // anything but a failed one, so a script learns that nothing was retried.
         const before = await handle.info();
         if (before.status !== 'failed') throw new RefusedError(`workflow ${id} is ${before.status}; only a failed workflow can be retried`);
-        await runtime.retry(id);
+        await client.retry(id);
         const { status } = await handle.info();
         return { json: { id, retried: true, status }, text: `retried ${id}; it is ${status} and resumes on the next worker that claims it` };
       });

@@ -11,8 +11,8 @@ export function registerShow(program: Command, context: CommandContext): void {
     .description('show one workflow: its record, its checkpointed steps and its event history')
     .argument('<id>', 'workflow id')
     .action((id: string, _options: object, command: Command) =>
-      context.run(command, async ({ runtime }) => {
-        const handle = await runtime.getWorkflow(checkName(id, 'workflow id'));
+      context.run(command, async ({ client }) => {
+        const handle = await client.getWorkflow(checkName(id, 'workflow id'));
         const [info, history] = await Promise.all([handle.info(), handle.history()]);
         const steps = stepsFromHistory(history);
         return {

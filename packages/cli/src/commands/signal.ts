@@ -14,9 +14,9 @@ export function registerSignal(program: Command, context: CommandContext): void 
       const id = checkName(rawId, 'workflow id');
       const name = checkName(rawName, 'signal name');
       const payload = parseJsonPayload(text, name);
-      return context.run(command, async ({ runtime }) => {
+      return context.run(command, async ({ client }) => {
         // Refused (ValidationError) for a finished workflow; WorkflowNotFoundError if there is none.
-        await runtime.signal(id, name, payload);
+        await client.signal(id, name, payload);
         return { json: { id, signal: name, sent: true, payload: payload as Json }, text: `sent signal ${name} to ${id}` };
       });
     });

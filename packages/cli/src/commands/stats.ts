@@ -8,8 +8,8 @@ export function registerStats(program: Command, context: CommandContext): void {
     .command('stats')
     .description('count workflows by status and queue, and the backlog (due but not yet claimed) per queue')
     .action((_options: object, command: Command) =>
-      context.run(command, async ({ runtime }) => {
-        const stats = await runtime.stats();
+      context.run(command, async ({ client }) => {
+        const stats = await client.stats();
         const total = Object.values(stats.byStatus).reduce((sum, n) => sum + n, 0);
         return { json: { total, ...stats }, text: statsText(stats, total) };
       }),

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { isSteadfastError } from '../errors.js';
+import { isSteadfastError } from '../foundation/errors.js';
 import type { ClaimedWorkflow, ClaimRequest, Lease, NewWorkflow, StorageAdapter } from '../storage/storage-adapter.js';
-import type { EventRecord, WorkflowRecord } from '../types.js';
+import type { EventRecord, WorkflowRecord } from '../foundation/types.js';
 
 /** What an adapter's test file hands to `describeStorageConformance`. */
 export interface ConformanceTarget {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Lease, PurgeRequest, StorageAdapter } from '../storage/storage-adapter.js';
-import type { WorkflowStatus } from '../types.js';
+import type { WorkflowStatus } from '../foundation/types.js';
 import type { SuiteContext } from './context.js';
 
 const ERROR = JSON.stringify({ $error: { name: 'Error', message: 'gave up' } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
-import type { ScheduleRecord } from '../types.js';
+import type { ScheduleRecord } from '../foundation/types.js';
 import type { SuiteContext } from './context.js';
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkflowRecord } from '../types.js';
+import type { WorkflowRecord } from '../foundation/types.js';
 import { PAYLOADS, sleep, type SuiteContext } from './context.js';
 
 const ERROR = JSON.stringify({ $error: { name: 'Error', message: 'card declined' } });

@@ -1,4 +1,4 @@
-import type { EventRecord, ScheduleRecord, StepKind, StepRecord, WorkflowKind, WorkflowRecord, WorkflowStatus } from '../types.js';
+import type { EventRecord, ScheduleRecord, StepKind, StepRecord, WorkflowKind, WorkflowRecord, WorkflowStatus } from '../foundation/types.js';
 
 /**
  * The raw rows of the logical tables as SQL adapters read them, and their mapping to the domain records.

@@ -7,7 +7,7 @@ import type {
   ScheduleRecord,
   WorkflowRecord,
   WorkflowStatus,
-} from '../types.js';
+} from '../foundation/types.js';
 
 /**
  * The storage contract: the few primitives the runtime needs, implemented by each adapter and held to the

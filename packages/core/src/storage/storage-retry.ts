@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { delay, type Clock } from '../clock.js';
-import { StorageUnavailableError } from '../errors.js';
+import { delay, type Clock } from '../foundation/clock.js';
+import { StorageUnavailableError } from '../foundation/errors.js';
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 5_000;

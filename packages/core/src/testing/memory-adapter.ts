@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../foundation/errors.js';
 import type {
   ClaimedWorkflow,
   ClaimFilter,
@@ -17,7 +17,7 @@ import type {
   WaitingFor,
   WorkflowStats,
 } from '../storage/storage-adapter.js';
-import type { EventRecord, ListWorkflowsFilter, ScheduleRecord, WorkflowRecord } from '../types.js';
+import type { EventRecord, ListWorkflowsFilter, ScheduleRecord, WorkflowRecord } from '../foundation/types.js';
 import { cancelWorkflow, retryWorkflow } from './memory/cancel-retry.js';
 import { claim, nextDueAt, renewLeases } from './memory/claim.js';
 import { MemoryStore } from './memory/memory-store.js';

@@ -1,11 +1,11 @@
 import { pino } from 'pino';
-import type { DurationInput, TimeInput } from '../duration.js';
-import { ValidationError } from '../errors.js';
-import { describe } from '../names.js';
-import { entryMeta } from '../registry.js';
-import { Runtime } from '../runtime.js';
-import type { ShutdownOptions } from '../start-options.js';
-import type { RuntimeOptions } from '../runtime-options.js';
+import type { DurationInput, TimeInput } from '../foundation/duration.js';
+import { ValidationError } from '../foundation/errors.js';
+import { describe } from '../foundation/names.js';
+import { entryMeta } from '../definition/step-meta.js';
+import { Runtime } from '../runtime/runtime.js';
+import type { ShutdownOptions } from '../runtime/runtime-options.js';
+import type { RuntimeOptions } from '../runtime/runtime-options.js';
 import { nextChange, untilIdle } from './idle.js';
 import { MemoryAdapter, storeOf } from './memory-adapter.js';
 import type { MemoryStore } from './memory/memory-store.js';

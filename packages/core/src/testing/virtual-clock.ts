@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from '../clock.js';
-import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from '../duration.js';
+import type { Clock, TimerHandle } from '../foundation/clock.js';
+import { toEpochMs, toMilliseconds, type DurationInput, type TimeInput } from '../foundation/duration.js';
 
 interface Timer {
   at: number;

@@ -231,8 +231,8 @@ export const DASHBOARD_JS = String.raw`(function () {
     if (data.kind) parts.push('(' + data.kind + ')');
     if (data.attempts) parts.push(data.attempts + (data.attempts === 1 ? ' attempt' : ' attempts'));
     if (data.attempt) parts.push('attempt ' + data.attempt);
-    if (typeof data.retryAt === 'number') parts.push('retry at ' + time(new Date(data.retryAt).toISOString()));
-    if (typeof data.wakeAt === 'number') parts.push('wake at ' + time(new Date(data.wakeAt).toISOString()));
+    if (typeof data.retryAt === 'string') parts.push('retry at ' + time(data.retryAt));
+    if (typeof data.wakeAt === 'string') parts.push('wake at ' + time(data.wakeAt));
     if (data.error && typeof data.error === 'object') parts.push('— ' + (data.error.name || 'Error') + ': ' + (data.error.message || ''));
     return parts.join(' ');
   }

@@ -1,6 +1,6 @@
-import type { WorkflowRecord } from '@steadfast/core';
+import type { WorkflowRecord } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
-import type { WorkflowRow } from '@steadfast/core';
+import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
 
 /**

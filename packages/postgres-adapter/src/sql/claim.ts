@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core';
+import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
 
 interface ClaimRow {

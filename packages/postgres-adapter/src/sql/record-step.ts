@@ -1,4 +1,4 @@
-import { LeaseLostError, type Lease, type NewStep, type RetryState } from '@steadfast/core';
+import { LeaseLostError, type Lease, type NewStep, type RetryState } from '@steadfast/core/adapter';
 import { FENCE, type PostgresDatabase } from '../postgres-database.js';
 
 /**

@@ -1,4 +1,4 @@
-import { toScheduleRecord, type ScheduleRecord, type ScheduleRow } from '@steadfast/core';
+import { toScheduleRecord, type ScheduleRecord, type ScheduleRow } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
 
 

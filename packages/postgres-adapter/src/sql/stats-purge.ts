@@ -1,4 +1,4 @@
-import type { PurgeRequest, WorkflowStats, WorkflowStatus } from '@steadfast/core';
+import type { PurgeRequest, WorkflowStats, WorkflowStatus } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
 
 export async function stats(database: PostgresDatabase, now: number): Promise<WorkflowStats> {

@@ -1,4 +1,4 @@
-import { LeaseLostError, type Lease, type TransactionStep } from '@steadfast/core';
+import { LeaseLostError, type Lease, type TransactionStep } from '@steadfast/core/adapter';
 import { FENCE, type PostgresDatabase } from '../postgres-database.js';
 import { RECORD_STEP } from './record-step.js';
 

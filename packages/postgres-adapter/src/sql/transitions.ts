@@ -1,4 +1,4 @@
-import { LeaseLostError, type Lease, type WaitingFor } from '@steadfast/core';
+import { LeaseLostError, type Lease, type WaitingFor } from '@steadfast/core/adapter';
 import { FENCE, type PostgresDatabase } from '../postgres-database.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { WorkflowRecord } from '@steadfast/core';
+import type { WorkflowRecord } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 import { getWorkflow } from './read-workflows.js';
 

@@ -1,4 +1,4 @@
-import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core';
+import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 // Lists are bound as JSON arrays so the statement text is fixed and prepared once.

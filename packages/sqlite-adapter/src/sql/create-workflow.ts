@@ -1,6 +1,6 @@
-import type { CreateWorkflowResult, NewWorkflow } from '@steadfast/core';
+import type { CreateWorkflowResult, NewWorkflow } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
-import type { WorkflowRow } from '@steadfast/core';
+import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
 
 /**

@@ -1,4 +1,4 @@
-import { toStepRecord, WorkflowNotFoundError, type ExecutionState, type Lease, type RetryState, type StepRow } from '@steadfast/core';
+import { toStepRecord, WorkflowNotFoundError, type ExecutionState, type Lease, type RetryState, type StepRow } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 

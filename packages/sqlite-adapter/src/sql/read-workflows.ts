@@ -1,4 +1,4 @@
-import { toEventRecord, toWorkflowRecord, type EventRecord, type EventRow, type ListWorkflowsFilter, type WorkflowRecord, type WorkflowRow } from '@steadfast/core';
+import { toEventRecord, toWorkflowRecord, type EventRecord, type EventRow, type ListWorkflowsFilter, type WorkflowRecord, type WorkflowRow } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 /** Maps a workflows row to its record. */

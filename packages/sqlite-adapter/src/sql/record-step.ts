@@ -1,4 +1,4 @@
-import type { Lease, NewStep, RetryState } from '@steadfast/core';
+import type { Lease, NewStep, RetryState } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 /** Checkpoints a step under the lease, with its event: one transaction. */

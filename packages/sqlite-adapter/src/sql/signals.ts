@@ -1,4 +1,4 @@
-import type { Lease, SignalReceive } from '@steadfast/core';
+import type { Lease, SignalReceive } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 /** Stores a signal for an unfinished workflow and wakes it if it is parked. */

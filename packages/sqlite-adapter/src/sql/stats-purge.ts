@@ -1,4 +1,4 @@
-import type { PurgeRequest, WorkflowStats, WorkflowStatus } from '@steadfast/core';
+import type { PurgeRequest, WorkflowStats, WorkflowStatus } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 export function stats(database: SqliteDatabase, now: number): WorkflowStats {

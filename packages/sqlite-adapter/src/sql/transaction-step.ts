@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Lease, TransactionStep } from '@steadfast/core';
+import type { Lease, TransactionStep } from '@steadfast/core/adapter';
 import { asUnavailable, type SqliteDatabase } from '../sqlite-database.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Lease, WaitingFor } from '@steadfast/core';
+import type { Lease, WaitingFor } from '@steadfast/core/adapter';
 import { FENCE, type SqliteDatabase } from '../sqlite-database.js';
 
 /** Parks the workflow until `wakeAt` (or until woken) and releases its lease; due at once if what it waits for is there. */

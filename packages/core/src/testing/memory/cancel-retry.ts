@@ -1,4 +1,4 @@
-import type { WorkflowRecord } from '../../types.js';
+import type { WorkflowRecord } from '../../foundation/types.js';
 import { copyWorkflow, UNFINISHED, type MemoryStore } from './memory-store.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, Lease, QueueLimit } from '../../storage/storage-adapter.js';
-import type { WorkflowRecord } from '../../types.js';
+import type { WorkflowRecord } from '../../foundation/types.js';
 import { UNFINISHED, type MemoryStore } from './memory-store.js';
 
 function claimable(r: WorkflowRecord, filter: ClaimFilter): boolean {

@@ -1,6 +1,6 @@
-import { LeaseLostError } from '../../errors.js';
+import { LeaseLostError } from '../../foundation/errors.js';
 import type { Lease } from '../../storage/storage-adapter.js';
-import type { EventRecord, EventType, ScheduleRecord, StepRecord, WorkflowRecord, WorkflowStatus } from '../../types.js';
+import type { EventRecord, EventType, ScheduleRecord, StepRecord, WorkflowRecord, WorkflowStatus } from '../../foundation/types.js';
 
 /** A stored signal. */
 export interface SignalRow {

@@ -1,5 +1,5 @@
 import type { CreateWorkflowResult, NewWorkflow, PurgeRequest, WorkflowStats } from '../../storage/storage-adapter.js';
-import type { EventRecord, ListWorkflowsFilter, WorkflowRecord, WorkflowStatus } from '../../types.js';
+import type { EventRecord, ListWorkflowsFilter, WorkflowRecord, WorkflowStatus } from '../../foundation/types.js';
 import { copyWorkflow, toEvent, UNFINISHED, type MemoryStore } from './memory-store.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ScheduleRecord } from '../../types.js';
+import type { ScheduleRecord } from '../../foundation/types.js';
 import { compare } from './read-create.js';
 import type { MemoryStore } from './memory-store.js';
 

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '../../errors.js';
+import { WorkflowNotFoundError } from '../../foundation/errors.js';
 import type { ExecutionState, Lease, NewStep, RetryState } from '../../storage/storage-adapter.js';
 import { copyStep, type MemoryStore } from './memory-store.js';
 

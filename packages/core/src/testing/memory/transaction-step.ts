@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../../foundation/errors.js';
 import type { Lease, TransactionStep } from '../../storage/storage-adapter.js';
 import type { MemoryStore } from './memory-store.js';
 

@@ -1,0 +1,47 @@
+import type { DurationInput, TimeInput } from '../foundation/duration.js';
+import type { WorkflowStatus } from '../foundation/types.js';
+
+/** Options of `startWorkflow`. */
+export interface StartWorkflowOptions {
+  /** Workflow id. Starting an id that exists returns the existing workflow's handle and runs nothing new. Default a random UUID. */
+  id?: string;
+  /** Do not start before this time. */
+  startAt?: TimeInput;
+  /** Do not start before this delay has passed. */
+  delay?: DurationInput;
+  /** Queue to run on. Default the workflow's `queue` option, else `'default'`. */
+  queue?: string;
+  /** Higher runs first. Default the workflow's `priority` option, else 0. */
+  priority?: number;
+}
+
+/** Options of `enqueue`. */
+export interface EnqueueOptions {
+  /** Job id; idempotent like a workflow id. Default a random UUID. */
+  id?: string;
+  /** While a job of this task with the same key is pending (not started), enqueue returns it instead of adding one. */
+  dedupeKey?: string;
+  /**
+   * With `dedupeKey`: the job starts this long after the last enqueue with its key, and that last call's
+   * arguments replace the pending ones (the last call within the window wins).
+   */
+  debounce?: DurationInput;
+  /** Do not run before this time. */
+  runAt?: TimeInput;
+  /** Do not run before this delay has passed. */
+  delay?: DurationInput;
+  /** Queue to run on. Default `'default'`. */
+  queue?: string;
+  /** Higher runs first. Default 0. */
+  priority?: number;
+}
+
+/** What `stats()` returns. */
+export interface RuntimeStats {
+  /** Workflows per status, all queues together. */
+  byStatus: Record<WorkflowStatus, number>;
+  /** Workflows per queue and status. */
+  counts: Array<{ queue: string; status: WorkflowStatus; count: number }>;
+  /** Due but not yet claimed, per queue: the backlog. */
+  due: Array<{ queue: string; count: number }>;
+}

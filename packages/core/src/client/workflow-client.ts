@@ -1,0 +1,348 @@
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../foundation/clock.js';
+import { toMilliseconds, type DurationInput } from '../foundation/duration.js';
+import { CancelledError, ValidationError, WorkflowConflictError, WorkflowNotFoundError } from '../foundation/errors.js';
+import { checkOptionKeys, describe, validateInteger, validateName } from '../foundation/names.js';
+import type { Serializer } from '../foundation/serialization.js';
+import { telemetry } from '../foundation/telemetry.js';
+import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type ScheduleRecord, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
+import { resolveSchedule, type ScheduleOptions } from '../definition/schedule.js';
+import { entryMeta, type StepMeta } from '../definition/step-meta.js';
+import { purgeExpired } from '../storage/purge-expired.js';
+import type { StorageAdapter } from '../storage/storage-adapter.js';
+import { retryWhileUnavailable } from '../storage/storage-retry.js';
+import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
+import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
+import type { EnqueueOptions, RuntimeStats, StartWorkflowOptions } from './start-options.js';
+import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
+import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
+
+type AnyFn = (...args: any[]) => Promise<any>;
+
+/**
+ * @internal What a runtime's own worker and its client tell each other; a client on its own has none.
+ */
+export interface LocalWorker {
+  /** Work became due at `at` (now if undefined): claim it. */
+  wake(at?: number): void;
+  /** Whether the workflow executes on this worker now (its end will be reported through `notifySettled`). */
+  runsHere(workflowId: string): boolean;
+  /** The workflow was cancelled: give its execution here up at once. */
+  cancelled(workflowId: string): void;
+  /** The stored schedules changed: read them again. */
+  schedulesChanged(): void;
+}
+
+/** @internal How a runtime builds the client it composes. */
+export interface ClientBinding {
+  /** The runtime's worker, once it has one. */
+  localWorker(): LocalWorker | undefined;
+  /** What the client is called in messages once it is shut down. Default `client`. */
+  noun?: string;
+  /** Whether the owner began to shut down: the client then refuses new work. */
+  stopped?(): boolean;
+}
+
+/**
+ * Starts, reads and operates workflows and jobs in a storage, without executing any: the shape for an API
+ * process, a CLI or a dashboard next to separate worker processes. It connects and migrates on first use.
+ * A `Runtime` has the same methods (it composes a client); a client never constructs a worker.
+ *
+ * @example
+ * ```ts
+ * const client = new WorkflowClient({ storage: new PostgresAdapter({ connection: process.env.DATABASE_URL! }) });
+ * const handle = await client.startWorkflow(Orders.prototype.checkout, ['o-1', 4200], { id: 'checkout-o-1' });
+ * console.log(await handle.status());
+ * await client.close();
+ * ```
+ */
+export class WorkflowClient implements HandleClient {
+  private readonly options: ResolvedClientOptions;
+  private readonly binding: ClientBinding;
+  private readonly settleWaiters = new Map<string, Set<() => void>>();
+  private ready: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: WorkflowClientOptions, binding?: ClientBinding) {
+    if (binding === undefined) checkKnownOptions(options, CLIENT_OPTION_KEYS, 'WorkflowClient');
+    this.options = resolveClientOptions(options, 'WorkflowClient');
+    this.binding = binding ?? { localWorker: () => undefined };
+  }
+
+  get storage(): StorageAdapter {
+    return this.options.storage;
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  get serializer(): Serializer {
+    return this.options.serializer;
+  }
+
+  /**
+   * Starts a workflow (durably: it runs even if this process dies now). With an `id` that exists already,
+   * returns that workflow's handle and starts nothing.
+   */
+  async startWorkflow<F extends AnyFn>(fn: F, args: Parameters<F>, options: StartWorkflowOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
+    const meta = entry(fn, 'workflow', 'startWorkflow');
+    checkOptionKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority'], 'startWorkflow');
+    return this.create(meta, 'workflow', args, { ...options, at: options.startAt, atName: 'startAt' });
+  }
+
+  /** Enqueues a task as a durable delayed job with its retry policy. Idempotent by `id` like `startWorkflow`. */
+  async enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options: EnqueueOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
+    const meta = entry(taskFn, 'task', 'enqueue');
+    checkOptionKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce'], 'enqueue');
+    const dedupeKey = options.dedupeKey === undefined ? undefined : validateName(options.dedupeKey, `dedupeKey of ${meta.name}`);
+    let delay = options.delay;
+    if (options.debounce !== undefined) {
+      if (dedupeKey === undefined) throw new ValidationError(`debounce of ${meta.name} needs a dedupeKey: it names the calls that replace each other`);
+      if (options.runAt !== undefined || options.delay !== undefined) throw new ValidationError(`give either debounce or runAt/delay for ${meta.name}, not both`);
+      delay = options.debounce;
+    }
+    return this.create(meta, 'job', args, { ...options, at: options.runAt, atName: 'runAt', delay, dedupeKey, debounce: options.debounce !== undefined });
+  }
+
+  private async create(meta: StepMeta, kind: WorkflowKind, args: unknown[], request: CreateRequest): Promise<WorkflowHandle<any>> {
+    const input = newWorkflowInput(meta, kind, args, request, this.options.serializer, this.clock.now());
+    await this.ensureReady();
+    const { created, record } = await this.options.storage.createWorkflow(input);
+    if (!created && record.name !== meta.name) throw new WorkflowConflictError(input.id, record.name, meta.name);
+    const worker = this.binding.localWorker();
+    if (!created && input.debounce) worker?.wake(input.nextAt);
+    if (created) {
+      telemetry().started.add(1, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
+      this.logger.info({ workflowId: input.id, workflow: meta.name, kind, queue: input.queue, startAt: new Date(input.nextAt).toISOString() }, 'enqueued');
+      worker?.wake(input.nextAt);
+    }
+    return new WorkflowHandle(record.id, this);
+  }
+
+  /**
+   * Runs a workflow on a cron schedule, stored durably under `name` (replacing a schedule of that name).
+   * Each tick runs once across all workers, in the schedule's time zone; ticks missed while no worker ran
+   * follow `catchUp`. Workers that registered the workflow fire it.
+   *
+   * @example
+   * ```ts
+   * await client.schedule('nightly-report', reports.nightly, ['eu'], { cron: '0 2 * * *', timezone: 'Europe/Berlin' });
+   * ```
+   */
+  async schedule<F extends AnyFn>(name: string, fn: F, args: Parameters<F>, options: ScheduleOptions): Promise<void> {
+    validateName(name, 'schedule name');
+    if (name.length > 150) throw new ValidationError(`invalid schedule name ${JSON.stringify(name.slice(0, 40) + '…')}: longer than 150 characters`);
+    const meta = entry(fn, 'workflow', 'schedule');
+    const resolved = resolveSchedule(options, `schedule ${name}`);
+    if (!Array.isArray(args)) throw new ValidationError(`arguments of schedule ${name} must be an array, got ${describe(args)}`);
+    const encoded = this.options.serializer.serialize(args, `args of schedule ${name}`);
+    await this.ensureReady();
+    const now = this.clock.now();
+    await this.options.storage.upsertSchedule({ name, workflowName: meta.name, ...resolved, args: encoded, lastTickAt: now, createdAt: now, updatedAt: now });
+    this.binding.localWorker()?.schedulesChanged();
+  }
+
+  /** Removes a schedule; resolves false if there was none. Workflows it already started are not touched. */
+  async unschedule(name: string): Promise<boolean> {
+    validateName(name, 'schedule name');
+    await this.ensureReady();
+    const deleted = await this.options.storage.deleteSchedule(name);
+    this.binding.localWorker()?.schedulesChanged();
+    return deleted;
+  }
+
+  /** The stored cron schedules. */
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    await this.ensureReady();
+    return this.options.storage.listSchedules();
+  }
+
+  /** A handle on an existing workflow; `WorkflowNotFoundError` if there is none. */
+  async getWorkflow<R = unknown>(id: string): Promise<WorkflowHandle<R>> {
+    await this.record(id);
+    return new WorkflowHandle<R>(id, this);
+  }
+
+  /** Workflows matching a filter, newest first. */
+  async listWorkflows(filter: ListWorkflowsFilter = {}): Promise<WorkflowInfo[]> {
+    checkOptionKeys(filter, ['status', 'name', 'queue', 'limit'], 'listWorkflows');
+    for (const status of [filter.status ?? []].flat()) {
+      if (!WORKFLOW_STATUSES.includes(status)) throw new ValidationError(`invalid status ${describe(status)} in listWorkflows; expected one of ${WORKFLOW_STATUSES.join(', ')}`);
+    }
+    if (filter.limit !== undefined) validateInteger(filter.limit, 'limit of listWorkflows', 1, 10_000);
+    await this.ensureReady();
+    return (await this.options.storage.listWorkflows(filter)).map((record) => toWorkflowInfo(record, this.options.serializer));
+  }
+
+  /**
+   * Cancels a workflow that has not finished, with its unfinished child workflows. A sleeping or waiting one
+   * is cancelled at once; a running one is fenced out at once (its next checkpoint is refused) and its
+   * in-flight task sees its AbortSignal. `result()` then rejects with `CancelledError`.
+   */
+  async cancel(id: string): Promise<void> {
+    validateName(id, 'workflow id');
+    await this.ensureReady();
+    const record = await this.options.storage.cancelWorkflow(id, this.clock.now());
+    if (!record) throw new WorkflowNotFoundError(id);
+    this.binding.localWorker()?.cancelled(id);
+    this.notifySettled(id);
+  }
+
+  /**
+   * Sends a signal to a workflow, durably: it is delivered exactly once, to the workflow's next
+   * `waitForSignal(name)`, whether that wait has begun or not. Refused for an unknown or finished workflow.
+   */
+  async signal(id: string, name: string, payload?: unknown): Promise<void> {
+    validateName(id, 'workflow id');
+    validateName(name, 'signal name');
+    const encoded = this.options.serializer.serialize(payload, `payload of signal ${name}`);
+    await this.ensureReady();
+    const outcome = await this.options.storage.sendSignal(id, name, encoded, this.clock.now());
+    if (outcome === 'not_found') throw new WorkflowNotFoundError(id);
+    if (outcome === 'finished') {
+      const record = await this.options.storage.getWorkflow(id);
+      throw new ValidationError(`workflow ${id} is ${record?.status ?? 'finished'}; it can no longer receive signal ${JSON.stringify(name)}`);
+    }
+    this.binding.localWorker()?.wake();
+  }
+
+  /** Resumes a failed workflow from its last checkpoint; the step that failed it runs again. */
+  async retry(id: string): Promise<void> {
+    validateName(id, 'workflow id');
+    await this.ensureReady();
+    // retryWorkflow leaves anything but a failed workflow as it is; the retried one has a 'retried' event.
+    const before = await this.options.storage.getWorkflow(id);
+    if (!before) throw new WorkflowNotFoundError(id);
+    if (before.status !== 'failed') throw new ValidationError(`workflow ${id} is ${before.status}; only a failed workflow can be retried`);
+    // A workflow failed by a failed child would re-attach to that same child: retry the child first.
+    const failedStep = (await this.options.storage.history(id)).filter((e) => e.type === 'failed').pop()?.seq;
+    if (failedStep != null) {
+      const child = await this.options.storage.getWorkflow(`${id}/${failedStep}`);
+      if (child?.parentId === id && child.status === 'failed') await this.retry(child.id);
+    }
+    const record = await this.options.storage.retryWorkflow(id, this.clock.now());
+    if (record?.status !== 'pending') {
+      throw new ValidationError(`workflow ${id} is ${record?.status ?? 'gone'}; only a failed workflow can be retried`);
+    }
+    this.binding.localWorker()?.wake();
+  }
+
+  /** Workflow counts by queue and status, and the backlog (due but not yet claimed) per queue. */
+  async stats(): Promise<RuntimeStats> {
+    await this.ensureReady();
+    const { counts, due } = await this.options.storage.stats(this.clock.now());
+    const byStatus = Object.fromEntries(WORKFLOW_STATUSES.map((status) => [status, 0])) as Record<WorkflowStatus, number>;
+    for (const row of counts) byStatus[row.status] += row.count;
+    return { byStatus, counts, due };
+  }
+
+  /**
+   * Deletes finished workflows (with their steps, events and signals) in `statuses` that finished more than
+   * `olderThan` ago. Returns how many were deleted. A workflow whose parent is unfinished is kept.
+   */
+  async purge(options: { olderThan: DurationInput; statuses?: WorkflowStatus[] }): Promise<number> {
+    checkOptionKeys(options, ['olderThan', 'statuses'], 'purge');
+    const ms = toMilliseconds(options.olderThan, 'purge olderThan');
+    const statuses = options.statuses ?? ['completed', 'failed', 'cancelled'];
+    for (const status of statuses) {
+      if (!FINISHED_STATUSES.includes(status)) throw new ValidationError(`purge deletes finished workflows only; ${describe(status)} is not one of ${FINISHED_STATUSES.join(', ')}`);
+    }
+    await this.ensureReady();
+    return purgeExpired(this.options.storage, statuses.map((status) => ({ status, ms })), this.clock.now(), 500);
+  }
+
+  /** Closes the storage; handles waiting for results stop waiting. Idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
+    await this.options.storage.close();
+    for (const id of [...this.settleWaiters.keys()]) this.notifySettled(id);
+  }
+
+  // ---- for handles -------------------------------------------------------------------------------------
+
+  /** Resolves with the workflow's result once it has finished; see `WorkflowHandle.result()`. */
+  async waitForResult(id: string): Promise<unknown> {
+    const { pollIntervalMs, serializer } = this.options;
+    let pollMs = 20;
+    for (;;) {
+      // While it executes on this runtime's own worker, its end is reported here: no need to poll often.
+      const waiting = this.waitSettled(id, this.binding.localWorker()?.runsHere(id) ? pollIntervalMs : pollMs);
+      const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
+      if (record.status === 'completed') return serializer.deserialize(record.output!);
+      if (record.status === 'failed') throw serializer.deserializeError(record.error!);
+      if (record.status === 'cancelled') {
+        const reason = record.error === null ? undefined : serializer.deserializeError(record.error);
+        throw new CancelledError(id, reason ? `workflow ${id} was cancelled: ${reason.message}` : undefined, { cause: reason });
+      }
+      await waiting;
+      pollMs = Math.min(pollMs * 2, pollIntervalMs);
+    }
+  }
+
+  async workflowInfo(id: string): Promise<WorkflowInfo> {
+    return toWorkflowInfo(await this.record(id), this.options.serializer);
+  }
+
+  async workflowHistory(id: string): Promise<WorkflowEvent[]> {
+    await this.record(id);
+    const events = await this.options.storage.history(id);
+    return events.map((event) => toWorkflowEvent(event, this.options.serializer));
+  }
+
+  /** @internal The workflow's execution on the runtime's own worker ended: wake its waiting handles. */
+  notifySettled(id: string): void {
+    for (const done of [...(this.settleWaiters.get(id) ?? [])]) done();
+  }
+
+  /** Connects and migrates once, on first use (so a client needs no start()). */
+  ensureReady(): Promise<void> {
+    if (this.closing || this.binding.stopped?.()) return Promise.reject(new ValidationError(`this ${this.binding.noun ?? 'client'} was shut down; create a new one`));
+    this.ready ??= this.options.storage.migrate().catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private async record(id: string): Promise<WorkflowRecord> {
+    validateName(id, 'workflow id');
+    await this.ensureReady();
+    const record = await this.options.storage.getWorkflow(id);
+    if (!record) throw new WorkflowNotFoundError(id);
+    return record;
+  }
+
+  /** Resolves when the workflow settles on the runtime's own worker (or after `ms`, to read storage again). */
+  private waitSettled(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.settleWaiters.get(id);
+      if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        waiters!.delete(done);
+        if (waiters!.size === 0) this.settleWaiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+}
+
+/** The metadata of a workflow or task function, or a ValidationError naming what was passed instead. */
+function entry(fn: unknown, kind: StepMeta['kind'], method: string): StepMeta {
+  const meta = entryMeta(fn);
+  if (!meta || meta.kind !== kind) {
+    const got = meta ? `the ${meta.kind} ${meta.name}` : describe(fn);
+    throw new ValidationError(`${method} expects a ${kind} (a @${kind}() method or a define${kind === 'task' ? 'Task' : 'Workflow'} function), got ${got}`);
+  }
+  return meta;
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Clock } from '../foundation/clock.js';
+import { ValidationError } from '../foundation/errors.js';
+import { validateInteger, validateName } from '../foundation/names.js';
+import type { ErrorClass, Serializer } from '../foundation/serialization.js';
+import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions } from '../client/client-options.js';
+import type { StorageAdapter } from '../storage/storage-adapter.js';
+import { resolveRetention, type ResolvedRetention, type RetentionOptions } from '../worker/retention.js';
+
+/** Options of `new Runtime(...)`: a client's options, and how its worker claims and runs work. */
+export interface RuntimeOptions {
+  /** Where workflows, steps and events are kept: a `SqliteAdapter` or a `PostgresAdapter`. Required. */
+  storage: StorageAdapter;
+  /** A pino logger. Default: pino at level `warn`, named `steadfast`. */
+  logger?: Logger;
+  /** Workflows and jobs this runtime executes at once. Default 10. */
+  concurrency?: number;
+  /** Queues this runtime claims from. Default `['default']`. */
+  queues?: string[];
+  /** How long a claim lasts without a heartbeat; a crashed worker's work is resumed after this. Default 15 000 ms. */
+  leaseMs?: number;
+  /** How often leases are renewed. Must be at most a third of `leaseMs`. Default 5 000 ms, or a third of `leaseMs` if that is less. */
+  heartbeatMs?: number;
+  /** Longest idle wait between looks for due work (the in-process timer usually wakes sooner). Default 1 000 ms. */
+  pollIntervalMs?: number;
+  /** Waits (sleeps, retry backoffs) up to this long stay in memory with the lease held; longer ones free the slot. Default 5 000 ms. */
+  inMemoryWaitMs?: number;
+  /** Largest serialized argument list or result. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Error classes revived by name when a checkpointed error is replayed (the built-in and Steadfast errors always are). */
+  errorClasses?: ErrorClass[];
+  /** Time source and timers. Default the system clock; tests pass a virtual clock. */
+  clock?: Clock;
+  /** Encodes arguments, results and errors. Default the built-in tagged-JSON serializer. */
+  serializer?: Serializer;
+  /** Names this worker in leases and logs. Default `<hostname>:<pid>:<random>`. */
+  workerId?: string;
+  /** Purge finished workflows after these ages (a started runtime does it; one worker at a time). Default: keep all. */
+  retention?: RetentionOptions;
+}
+
+export interface ResolvedOptions extends ResolvedClientOptions {
+  concurrency: number;
+  queues: string[];
+  leaseMs: number;
+  heartbeatMs: number;
+  inMemoryWaitMs: number;
+  workerId: string;
+  retention: ResolvedRetention | undefined;
+}
+
+const KNOWN = [
+  ...CLIENT_OPTION_KEYS, 'concurrency', 'queues', 'leaseMs', 'heartbeatMs', 'inMemoryWaitMs', 'workerId', 'retention',
+];
+
+export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
+  checkKnownOptions(options, KNOWN, 'Runtime');
+  const client = resolveClientOptions(options, 'Runtime');
+  const leaseMs = validateInteger(options.leaseMs ?? 15_000, 'leaseMs', 1_000, 3_600_000);
+  const heartbeatMs = validateInteger(options.heartbeatMs ?? Math.min(5_000, Math.floor(leaseMs / 3)), 'heartbeatMs', 100, 1_200_000);
+  if (heartbeatMs * 3 > leaseMs) {
+    throw new ValidationError(`invalid heartbeatMs: ${heartbeatMs} must be at most a third of leaseMs (${leaseMs}) so a lease survives a missed heartbeat`);
+  }
+  const queues = options.queues ?? ['default'];
+  if (!Array.isArray(queues) || queues.length === 0) throw new ValidationError('invalid queues: expected a non-empty array of queue names');
+  queues.forEach((queue, i) => validateName(queue, `queues[${i}]`));
+  return {
+    ...client,
+    concurrency: validateInteger(options.concurrency ?? 10, 'concurrency', 1, 10_000),
+    queues,
+    leaseMs,
+    heartbeatMs,
+    inMemoryWaitMs: validateInteger(options.inMemoryWaitMs ?? 5_000, 'inMemoryWaitMs', 0, 3_600_000),
+    workerId: validateName(options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, 'workerId'),
+    retention: resolveRetention(options.retention),
+  };
+}
+
+/** See `runtime.state`. */
+export type RuntimeState = 'idle' | 'starting' | 'started' | 'stopping' | 'stopped';
+
+export interface ShutdownOptions {
+  /** How long in-flight steps may take to finish before their leases are released anyway. Default 10 000 ms. */
+  timeout?: number;
+}

@@ -1,0 +1,271 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../foundation/clock.js';
+import type { DurationInput } from '../foundation/duration.js';
+import { ValidationError } from '../foundation/errors.js';
+import { describe, validateInteger } from '../foundation/names.js';
+import type { ListWorkflowsFilter, ScheduleRecord, WorkflowStatus } from '../foundation/types.js';
+import { bindOwner, type EntryOwner } from '../definition/entry-owner.js';
+import { resolveQueueOptions, type QueueOptions, type ResolvedQueue } from '../definition/queue-options.js';
+import { Registry, type Registration } from '../definition/registry.js';
+import type { ScheduleOptions } from '../definition/schedule.js';
+import { entryMeta } from '../definition/step-meta.js';
+import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
+import type { EnqueueOptions, RuntimeStats, StartWorkflowOptions } from '../client/start-options.js';
+import type { WorkflowHandle, WorkflowInfo } from '../client/workflow-handle.js';
+import type { StorageAdapter } from '../storage/storage-adapter.js';
+import { RetentionLoop } from '../worker/retention.js';
+import { Scheduler } from '../worker/scheduler.js';
+import { Worker } from '../worker/worker.js';
+import { resolveOptions, type ResolvedOptions, type RuntimeOptions, type RuntimeState, type ShutdownOptions } from './runtime-options.js';
+
+type AnyFn = (...args: any[]) => Promise<any>;
+
+/**
+ * Registers workflows and tasks and, once started, executes them: a worker (claim loop, heartbeats,
+ * scheduler, retention) around a {@link WorkflowClient}, whose methods it has too. A runtime that is never
+ * started is a client: it can start, enqueue, cancel and inspect workflows, but executes none.
+ *
+ * @example
+ * ```ts
+ * const runtime = new Runtime({ storage: new SqliteAdapter({ filename: 'steadfast.db' }) });
+ * runtime.register(new Orders(payments));
+ * await runtime.start();
+ * const handle = await runtime.startWorkflow(orders.checkout, ['o-1', 4200], { id: 'checkout-o-1' });
+ * console.log(await handle.result());
+ * await runtime.shutdown();
+ * ```
+ */
+export class Runtime implements EntryOwner {
+  /** The client this runtime composes: every method that starts, reads or operates workflows is its. */
+  readonly client: WorkflowClient;
+  private readonly options: ResolvedOptions;
+  private readonly registry = new Registry();
+  private readonly queueOptions = new Map<string, ResolvedQueue>();
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private worker: Worker | undefined;
+  private scheduler: Scheduler | undefined;
+  private retention: RetentionLoop | undefined;
+  private lifecycle: RuntimeState = 'idle';
+
+  constructor(options: RuntimeOptions) {
+    this.options = resolveOptions(options);
+    this.client = new WorkflowClient(this.options, { localWorker: () => this.localWorker(), noun: 'runtime', stopped: () => this.stopping !== undefined });
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  get storage(): StorageAdapter {
+    return this.options.storage;
+  }
+
+  /**
+   * Where the runtime is in its life: `idle` (never started: a client), `starting`, `started` (claiming),
+   * `stopping` (draining), `stopped`. Readiness probes report ready only while `started`.
+   */
+  get state(): RuntimeState {
+    return this.lifecycle;
+  }
+
+  // ---- registration -------------------------------------------------------------------------------------
+
+  /** Registers class instances with `@workflow`/`@task` methods, or functions from `defineWorkflow`/`defineTask`. */
+  register(...items: object[]): this {
+    const registrations: Registration[] = [];
+    for (const item of items) {
+      const meta = entryMeta(item);
+      if (meta) {
+        registrations.push({ meta, target: undefined });
+      } else if (typeof item === 'object' && item !== null) {
+        const metas = Registry.decoratedMethods(item);
+        if (metas.length === 0) {
+          throw new ValidationError(`cannot register ${describe(item)}: it has no @workflow() or @task() methods`);
+        }
+        for (const m of metas) registrations.push({ meta: m, target: item });
+      } else {
+        throw new ValidationError(`cannot register ${describe(item)}: expected an object with decorated methods, or a defineWorkflow/defineTask function`);
+      }
+    }
+    this.registry.add(registrations);
+    for (const item of items) bindOwner(item, this);
+    this.worker?.wake();
+    return this;
+  }
+
+  /**
+   * Sets flow control for a queue: shared `concurrency` (across all workers), `workerConcurrency` (this
+   * worker), and a sliding-window `rateLimit` on starts. Configure it the same way on every worker.
+   *
+   * @example
+   * ```ts
+   * runtime.queue('emails', { concurrency: 5, rateLimit: { max: 100, per: '1m' } });
+   * ```
+   */
+  queue(name: string, options: QueueOptions): this {
+    this.queueOptions.set(name, resolveQueueOptions(name, options));
+    this.worker?.wake();
+    return this;
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------------------
+
+  /** Migrates the storage, then begins claiming and executing due work. Idempotent. */
+  start(): Promise<void> {
+    if (this.stopping) return Promise.reject(new ValidationError('this runtime was shut down; create a new one'));
+    return (this.starting ??= this.doStart());
+  }
+
+  private async doStart(): Promise<void> {
+    this.lifecycle = 'starting';
+    await this.client.ensureReady();
+    const { storage, logger, clock } = this.options;
+    const known = new Set(this.registry.names());
+    const unknown = (await storage.unfinishedNames()).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      logger.warn(
+        { names: unknown },
+        `unfinished workflows exist whose names this runtime has not registered (${unknown.join(', ')}); they wait for a worker that registers them`,
+      );
+    }
+    await this.storeDecoratedSchedules();
+    this.worker = new Worker({
+      ...this.options,
+      queueOptions: this.queueOptions,
+      registry: this.registry,
+      owner: this.options.workerId,
+      onSettled: (id) => this.client.notifySettled(id),
+    });
+    await this.worker.start();
+    this.scheduler = new Scheduler({
+      storage,
+      registry: this.registry,
+      clock,
+      logger,
+      refreshMs: Math.max(this.options.pollIntervalMs, 5_000),
+      onCreated: (at) => this.worker?.wake(at),
+    });
+    this.scheduler.start();
+    if (this.options.retention && this.options.retention.ages.length > 0) {
+      this.retention = new RetentionLoop(storage, this.options.retention, clock, logger);
+      this.retention.start();
+    }
+    if (this.lifecycle === 'starting') this.lifecycle = 'started';
+    logger.info({ workerId: this.options.workerId, queues: this.options.queues }, 'runtime started');
+  }
+
+  /** Stores the schedules of `@workflow({ schedule })` workflows (named after the workflow, no arguments). */
+  private async storeDecoratedSchedules(): Promise<void> {
+    const now = this.clock.now();
+    for (const name of this.registry.names()) {
+      const meta = this.registry.get(name)!.meta;
+      if (meta.kind !== 'workflow' || !meta.schedule) continue;
+      await this.options.storage.upsertSchedule({ name, workflowName: name, ...meta.schedule, args: '[]', lastTickAt: now, createdAt: now, updatedAt: now });
+    }
+  }
+
+  /**
+   * Stops claiming, lets in-flight steps finish within `timeout` (their workflows suspend and are resumed at
+   * once by any worker), releases the leases of any still running, and closes the storage. Idempotent.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    return (this.stopping ??= this.doShutdown(validateInteger(options.timeout ?? 10_000, 'shutdown timeout', 0, 86_400_000)));
+  }
+
+  private async doShutdown(timeoutMs: number): Promise<void> {
+    this.lifecycle = 'stopping';
+    await this.starting?.catch(() => {});
+    this.lifecycle = 'stopping';
+    this.retention?.stop();
+    this.scheduler?.stop();
+    await this.worker?.stop(timeoutMs);
+    await this.client.close();
+    this.lifecycle = 'stopped';
+    this.options.logger.info('runtime shut down');
+  }
+
+  /** What the client tells this runtime's worker and scheduler. */
+  private localWorker(): LocalWorker | undefined {
+    const worker = this.worker;
+    if (!worker) return undefined;
+    return {
+      wake: (at) => worker.wake(at),
+      runsHere: (id) => worker.runsHere(id),
+      cancelled: (id) => worker.cancelled(id),
+      schedulesChanged: () => this.scheduler?.refresh(),
+    };
+  }
+
+  /** @internal A workflow entry point called outside any workflow starts it here and awaits it. */
+  async runWorkflow(entry: Function, args: unknown[]): Promise<unknown> {
+    const handle = await this.startWorkflow(entry as AnyFn, args);
+    return handle.result();
+  }
+
+  // ---- the client's methods (see WorkflowClient) ---------------------------------------------------------
+
+  /** {@inheritDoc WorkflowClient.startWorkflow} */
+  startWorkflow<F extends AnyFn>(fn: F, args: Parameters<F>, options?: StartWorkflowOptions): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
+    return this.client.startWorkflow(fn, args, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.enqueue} */
+  enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options?: EnqueueOptions): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
+    return this.client.enqueue(taskFn, args, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.getWorkflow} */
+  getWorkflow<R = unknown>(id: string): Promise<WorkflowHandle<R>> {
+    return this.client.getWorkflow<R>(id);
+  }
+
+  /** {@inheritDoc WorkflowClient.listWorkflows} */
+  listWorkflows(filter?: ListWorkflowsFilter): Promise<WorkflowInfo[]> {
+    return this.client.listWorkflows(filter);
+  }
+
+  /** {@inheritDoc WorkflowClient.cancel} */
+  cancel(id: string): Promise<void> {
+    return this.client.cancel(id);
+  }
+
+  /** {@inheritDoc WorkflowClient.signal} */
+  signal(id: string, name: string, payload?: unknown): Promise<void> {
+    return this.client.signal(id, name, payload);
+  }
+
+  /** {@inheritDoc WorkflowClient.retry} */
+  retry(id: string): Promise<void> {
+    return this.client.retry(id);
+  }
+
+  /** {@inheritDoc WorkflowClient.schedule} */
+  schedule<F extends AnyFn>(name: string, fn: F, args: Parameters<F>, options: ScheduleOptions): Promise<void> {
+    return this.client.schedule(name, fn, args, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.unschedule} */
+  unschedule(name: string): Promise<boolean> {
+    return this.client.unschedule(name);
+  }
+
+  /** {@inheritDoc WorkflowClient.listSchedules} */
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.client.listSchedules();
+  }
+
+  /** {@inheritDoc WorkflowClient.stats} */
+  stats(): Promise<RuntimeStats> {
+    return this.client.stats();
+  }
+
+  /** {@inheritDoc WorkflowClient.purge} */
+  purge(options: { olderThan: DurationInput; statuses?: WorkflowStatus[] }): Promise<number> {
+    return this.client.purge(options);
+  }
+}

@@ -1,0 +1,22 @@
+import type { OperationsOn } from '@steadfast/core/adapter';
+import type { PostgresDatabase } from './postgres-database.js';
+import { cancelWorkflow, retryWorkflow } from './sql/cancel-retry.js';
+import { claim, nextDueAt } from './sql/claim.js';
+import { createWorkflow } from './sql/create-workflow.js';
+import { loadExecution } from './sql/load-execution.js';
+import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
+import { recordRetry, recordStep } from './sql/record-step.js';
+import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './sql/schedules.js';
+import { receiveSignal, sendSignal } from './sql/signals.js';
+import { purge, stats } from './sql/stats-purge.js';
+import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
+
+/** The storage contract's operations, each one `sql/*` module's function: checked against the contract here. */
+export const OPERATIONS: OperationsOn<PostgresDatabase> = {
+  createWorkflow, getWorkflow, listWorkflows, history, unfinishedNames,
+  upsertSchedule, deleteSchedule, listSchedules, advanceSchedule,
+  stats, purge,
+  claim, nextDueAt, loadExecution, renewLeases,
+  recordStep, recordRetry, suspend, release, complete, fail,
+  cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,
+};

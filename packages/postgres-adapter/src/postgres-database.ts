@@ -49,14 +49,35 @@ export class PostgresDatabase {
     return text;
   }
 
-  /** Runs one statement (one round trip) and returns its rows. */
-  async rows<T>(sql: string, bindings: readonly unknown[] = [], via: Knex | Knex.Transaction = this.knex): Promise<T[]> {
+  /**
+   * Runs one statement (one round trip) and returns its rows. Bindings are positional (`?`), or named: an
+   * object whose keys the SQL names as `:key` (a `::type` cast is not a name).
+   */
+  async rows<T>(sql: string, bindings: readonly unknown[] | Readonly<Record<string, unknown>> = [], via: Knex | Knex.Transaction = this.knex): Promise<T[]> {
     try {
-      const result = await via.raw(this.expand(sql), bindings as Knex.RawBinding[]);
+      const [text, values] = Array.isArray(bindings) ? [this.expand(sql), bindings] : this.named(sql, bindings as Readonly<Record<string, unknown>>);
+      const result = await via.raw(text, values as Knex.RawBinding[]);
       return result.rows as T[];
     } catch (error) {
       throw asUnavailable(error);
     }
+  }
+
+  private readonly compiled = new Map<string, { text: string; names: string[] }>();
+
+  /** A statement with named bindings as positional text and values, compiled once per SQL text. */
+  private named(sql: string, bindings: Readonly<Record<string, unknown>>): [string, unknown[]] {
+    let statement = this.compiled.get(sql);
+    if (!statement) {
+      const names: string[] = [];
+      const text = this.expand(sql).replace(/(?<!:):([a-zA-Z_][a-zA-Z0-9_]*)/g, (_, name: string) => (names.push(name), '?'));
+      statement = { text, names };
+      this.compiled.set(sql, statement);
+    }
+    return [statement.text, statement.names.map((name) => {
+      if (!(name in bindings)) throw new Error(`no binding for :${name}`);
+      return bindings[name];
+    })];
   }
 
   /** Runs `fn` in a transaction; connection failures become StorageUnavailableError. */

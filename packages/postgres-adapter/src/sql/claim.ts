@@ -23,25 +23,25 @@ interface ClaimRow {
 const claimSql = (starts: Starts) => `
   WITH due AS (
     SELECT id, status, next_at, started_at FROM {wf}
-     WHERE queue = ANY(?::text[]) AND name = ANY(?::text[])
+     WHERE queue = ANY(:queues::text[]) AND name = ANY(:names::text[])
        AND status IN ('pending', 'sleeping', 'running')${starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : ''}
-       AND next_at <= greatest(?::bigint, {now_db})
-       AND (CASE WHEN status = 'running' THEN next_at <= {now_db} ELSE next_at <= ?::bigint END)
+       AND next_at <= greatest(:now::bigint, {now_db})
+       AND (CASE WHEN status = 'running' THEN next_at <= {now_db} ELSE next_at <= :now::bigint END)
      ORDER BY priority DESC, next_at
-     LIMIT ?
+     LIMIT :limit
      FOR UPDATE SKIP LOCKED
   ), claimed AS (
-    UPDATE {wf} w SET status = 'running', lease_owner = ?, lease_epoch = w.lease_epoch + 1,
-           next_at = {now_db} + ?::bigint, attempts = w.attempts + 1,
-           recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' AND w.lease_owner IS DISTINCT FROM ? THEN 1 ELSE 0 END),
-           started_at = coalesce(w.started_at, ?::bigint), updated_at = ?::bigint
+    UPDATE {wf} w SET status = 'running', lease_owner = :owner, lease_epoch = w.lease_epoch + 1,
+           next_at = {now_db} + :leaseMs::bigint, attempts = w.attempts + 1,
+           recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' AND w.lease_owner IS DISTINCT FROM :owner THEN 1 ELSE 0 END),
+           started_at = coalesce(w.started_at, :now::bigint), updated_at = :now::bigint
       FROM due WHERE w.id = due.id
     RETURNING w.id, w.name, w.kind, w.queue, w.lease_epoch, w.attempts, w.recovery_attempts, due.status AS previous, due.next_at AS due_at,
               due.started_at IS NULL AS first_start
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
     SELECT id, CASE previous WHEN 'running' THEN 'recovered' WHEN 'sleeping' THEN 'woke' ELSE 'claimed' END, NULL,
-           json_build_object('owner', ?::text, 'epoch', lease_epoch)::text, ?::bigint
+           json_build_object('owner', :owner::text, 'epoch', lease_epoch)::text, :now::bigint
       FROM claimed
   )
   SELECT id, name, kind, queue, lease_epoch, attempts, recovery_attempts, due_at, first_start FROM claimed`;
@@ -75,7 +75,7 @@ async function claimFrom(
 ): Promise<Array<ClaimedWorkflow & { firstStart: boolean }>> {
   if (limit <= 0) return [];
   const { owner, names, leaseMs, now } = request;
-  const rows = await database.rows<ClaimRow>(CLAIM[starts], [queues, names, now, now, limit, owner, leaseMs, owner, now, now, owner, now], trx);
+  const rows = await database.rows<ClaimRow>(CLAIM[starts], { queues, names, now, limit, owner, leaseMs }, trx);
   return rows.map((row) => ({
     id: row.id,
     name: row.name,

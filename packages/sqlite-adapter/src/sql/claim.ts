@@ -1,16 +1,23 @@
 import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
-// Lists are bound as JSON arrays so the statement text is fixed and prepared once.
 /**
- * Queues are bound one placeholder each (one statement text per number of queues, prepared once): SQLite
- * uses the (queue, next_at) index for an IN list of values, but scans the table for an IN over json_each.
- * Names, a filter only, stay one JSON array.
+ * Queues are bound one named parameter each (`@q0`, `@q1`, …: one statement text per number of queues,
+ * prepared once): SQLite uses the (queue, next_at) index for an IN list of values, but scans the table for
+ * an IN over json_each. Names, a filter only, are one JSON array (`@names`).
  */
 function claimable(queueCount: number, starts: Starts): string {
   const which = starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : '';
-  return `queue IN (${Array(queueCount).fill('?').join(', ')}) AND next_at <= ?
-    AND +status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(?))${which}`;
+  const queues = Array.from({ length: queueCount }, (_, i) => `@q${i}`).join(', ');
+  return `queue IN (${queues}) AND next_at <= @now
+    AND +status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(@names))${which}`;
+}
+
+/** The named bindings of {@link claimable}. */
+function claimableBindings(queues: readonly string[], names: readonly string[], now: number): Record<string, unknown> {
+  const bindings: Record<string, unknown> = { now, names: JSON.stringify(names) };
+  queues.forEach((queue, i) => (bindings[`q${i}`] = queue));
+  return bindings;
 }
 
 /** Which rows a claim may take: first starts (held to a rate limit), resumed ones (woken, released, recovered), or any. */
@@ -83,8 +90,8 @@ function claimFrom(
   if (limit <= 0) return [];
   const { owner, names, leaseMs, now } = request;
   const due = database
-    .sql(`SELECT id, status, next_at, started_at, lease_owner FROM {p}workflows WHERE ${claimable(queues.length, starts)} ORDER BY priority DESC, next_at LIMIT ?`)
-    .all(...queues, now, JSON.stringify(names), limit) as { id: string; status: string; next_at: number; started_at: number | null; lease_owner: string | null }[];
+    .sql(`SELECT id, status, next_at, started_at, lease_owner FROM {p}workflows WHERE ${claimable(queues.length, starts)} ORDER BY priority DESC, next_at LIMIT @limit`)
+    .all({ ...claimableBindings(queues, names, now), limit }) as { id: string; status: string; next_at: number; started_at: number | null; lease_owner: string | null }[];
   return due.map(({ id, status, next_at: dueAt, started_at: startedAt, lease_owner: previousOwner }) => {
     const recovered = status === 'running';
     // Taking back our own expired lease (a stall, a storage outage) is not a crash: it does not count
@@ -92,11 +99,11 @@ function claimFrom(
     const crashed = recovered && previousOwner !== owner;
     const row = database
       .sql(
-        `UPDATE {p}workflows SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, next_at = ?,
-           attempts = attempts + 1, recovery_attempts = recovery_attempts + ?, started_at = COALESCE(started_at, ?), updated_at = ?
-         WHERE id = ? RETURNING id, name, kind, queue, lease_epoch, attempts, recovery_attempts`,
+        `UPDATE {p}workflows SET status = 'running', lease_owner = @owner, lease_epoch = lease_epoch + 1, next_at = @leaseUntil,
+           attempts = attempts + 1, recovery_attempts = recovery_attempts + @crashed, started_at = COALESCE(started_at, @now), updated_at = @now
+         WHERE id = @id RETURNING id, name, kind, queue, lease_epoch, attempts, recovery_attempts`,
       )
-      .get(owner, now + leaseMs, crashed ? 1 : 0, now, now, id) as ClaimRow;
+      .get({ owner, leaseUntil: now + leaseMs, crashed: crashed ? 1 : 0, now, id }) as ClaimRow;
     // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
     const type = recovered ? 'recovered' : status === 'sleeping' ? 'woke' : 'claimed';
     database.event(id, type, null, JSON.stringify({ owner, epoch: row.lease_epoch }), now);

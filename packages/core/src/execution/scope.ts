@@ -8,12 +8,14 @@ import type { StepHost } from './step-host.js';
 export interface TaskContext {
   /** The workflow the task runs in; for a direct call outside any workflow, undefined. */
   readonly workflowId: string | undefined;
-  /** The step's position in its workflow (`seq`); undefined for a direct call. */
+  /** The step's position in its workflow (its `seq`, as in the steps table and events); undefined for a direct call. */
+  readonly seq: number | undefined;
+  /** The same number as `seq`, under the name the design contract gives it. */
   readonly stepIndex: number | undefined;
   /** 1 for the first attempt. */
   readonly attempt: number;
   /**
-   * Stable across attempts, replays and workers for the same step (`<workflowId>:<stepIndex>`): pass it to
+   * Stable across attempts, replays and workers for the same step (`<workflowId>:<seq>`): pass it to
    * external APIs so a step that ran twice (a crash after the call, before the checkpoint) charges once.
    */
   readonly idempotencyKey: string;

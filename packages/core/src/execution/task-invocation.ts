@@ -36,6 +36,7 @@ export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
   request.signal?.addEventListener('abort', forward, { once: true });
   const context: TaskContext = {
     workflowId: request.workflowId,
+    seq: request.seq,
     stepIndex: request.seq,
     attempt,
     idempotencyKey: request.idempotencyKey,

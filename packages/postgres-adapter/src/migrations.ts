@@ -76,6 +76,9 @@ const MIGRATIONS: string[] = [
    );
    CREATE TABLE {queue_starts} (queue text NOT NULL, at bigint NOT NULL);
    CREATE INDEX {prefix}queue_starts_window ON {queue_starts} (queue, at);`,
+  // 4: claims in claim order (priority, then due time) over unfinished rows only, so a claim stops after
+  // `limit` rows however large the backlog or the number of finished rows.
+  `CREATE INDEX {prefix}workflows_due ON {wf} (queue, priority DESC, next_at) WHERE next_at IS NOT NULL;`,
 ];
 
 /**
@@ -84,7 +87,7 @@ const MIGRATIONS: string[] = [
  */
 export async function migrate(database: PostgresDatabase, now: number): Promise<void> {
   const { schema, prefix, tables } = database;
-  await database.transaction(async (trx) => {
+  await database.knexTransaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`steadfast:migrate:${schema}.${prefix}`]);
     // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists, which a role
     // that does not own the database lacks: create it only when it is missing.

@@ -11,7 +11,7 @@ import {
 } from '@steadfast/core/adapter';
 import { DueListener, type ListenerLogger } from './due-listener.js';
 import { migrate } from './migrations.js';
-import { PostgresDatabase } from './postgres-database.js';
+import { createPool, PostgresDatabase } from './postgres-database.js';
 import { OPERATIONS } from './operations.js';
 import { runTransactionStep } from './sql/transaction-step.js';
 
@@ -23,7 +23,11 @@ export interface PostgresAdapterOptions {
   schema?: string;
   /** Prefix of every table name: lower-case letters, digits and `_`. Default `'steadfast_'`. */
   tablePrefix?: string;
-  /** Main connection pool. Default `{ min: 0, max: 10 }`. Heartbeats and LISTEN use connections of their own. */
+  /**
+   * Connections for the runtime's statements, and at most as many more for transactional steps and
+   * `adapter.knex` (opened on first use). Default `{ min: 0, max: 10 }`. Heartbeats and LISTEN use one
+   * connection each of their own.
+   */
   pool?: { min?: number; max?: number };
   /** How often the LISTEN connection is checked; a silent one is replaced. Default 5 000 ms. */
   listenCheckIntervalMs?: number;
@@ -83,9 +87,15 @@ export class PostgresAdapter implements StorageAdapter {
     // runtime as StorageUnavailableError anyway.
     const report = (message: unknown) => this.logger?.warn({ detail: String(message) }, 'knex');
     const log = { warn: report, error: report, deprecate: () => {}, debug: () => {} };
-    const make = (pool: { min: number; max: number }) =>
-      knexFactory({ client: 'pg', connection: options.connection as Knex.StaticConnectionConfig, pool, acquireConnectionTimeout: 10_000, log });
-    this.database = new PostgresDatabase(make({ min, max }), make({ min: 0, max: 1 }), schema, prefix, `${schema}.${prefix}due`);
+    const knex = knexFactory({ client: 'pg', connection: options.connection as Knex.StaticConnectionConfig, pool: { min: 0, max }, acquireConnectionTimeout: 10_000, log });
+    this.database = new PostgresDatabase(
+      createPool(options.connection, { min, max, applicationName: 'steadfast' }),
+      createPool(options.connection, { min: 0, max: 1, applicationName: 'steadfast-heartbeat' }),
+      knex,
+      schema,
+      prefix,
+      `${schema}.${prefix}due`,
+    );
     Object.assign(this, bindOperations(OPERATIONS, async (operation) => operation(this.database)));
   }
 
@@ -112,7 +122,7 @@ export class PostgresAdapter implements StorageAdapter {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.listeners].map((listener) => listener.stop()));
-    await Promise.all([this.database.knex.destroy(), this.database.control.destroy()]);
+    await Promise.all([this.database.pool.end(), this.database.control.end(), this.database.knex.destroy()]);
   }
 
   runTransactionStep(lease: Lease, step: TransactionStep, body: (trx: unknown) => Promise<string>, now: number): Promise<string> {

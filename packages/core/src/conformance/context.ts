@@ -198,10 +198,11 @@ export class SuiteContext {
 
   /**
    * `claimed` is `expected`; `dueAt`, optional in the contract (the row's `next_at` before the claim), is
-   * either absent or the time given (judged like `expectTime`).
+   * either absent or the time given (judged like `expectTime`). `state`, optional too, is checked by its own
+   * case (execution-cases) against `loadExecution`.
    */
   expectClaimed(claimed: ClaimedWorkflow[], expected: Array<Omit<ClaimedWorkflow, 'dueAt'> & { dueAt: number }>): void {
-    expect(claimed.map(({ dueAt: _dueAt, ...rest }) => rest)).toEqual(expected.map(({ dueAt: _dueAt, ...rest }) => rest));
+    expect(claimed.map(({ dueAt: _dueAt, state: _state, ...rest }) => rest)).toEqual(expected.map(({ dueAt: _dueAt, ...rest }) => rest));
     claimed.forEach((c, i) => {
       if (c.dueAt !== undefined) this.expectTime(c.dueAt, expected[i]!.dueAt);
     });

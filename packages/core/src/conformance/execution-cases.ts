@@ -15,6 +15,25 @@ function retries(state: ExecutionState): [number, number, number][] {
 export function describeExecutionCases(ctx: SuiteContext): void {
   const reclaim = (id: string, now: number, owner?: string) => ctx.reclaim(id, now, owner);
 
+  describe('the state a claim returns', () => {
+    it('is, when the claim returns one, what loadExecution returns for the new lease: for a first start and a resumed one', async () => {
+      const { t0 } = ctx;
+      const { lease, claimed } = await ctx.start({ args: '["first"]', deadlineAt: t0 + 60_000 });
+      if (claimed.state) expect(claimed.state).toEqual(await ctx.adapter.loadExecution(lease));
+      await ctx.adapter.recordStep(lease, { seq: 0, name: 'charge', kind: 'task', output: '"ch_1"', error: null, attempts: 2, fingerprint: CHARGE_FP }, t0 + 1);
+      await ctx.adapter.recordRetry(lease, { seq: 1, attempt: 1, retryAt: t0 + 1_000, error: ERROR }, t0 + 2);
+      await ctx.adapter.release(lease, t0 + 3);
+      const [resumed] = await ctx.adapter.claim(ctx.claimRequest({ queues: [`queue-of-${lease.workflowId}`], owner: 'worker-b', now: t0 + 3 }));
+      expect(resumed?.id).toBe(lease.workflowId);
+      if (resumed!.state) {
+        const next = { workflowId: lease.workflowId, owner: 'worker-b', epoch: resumed!.epoch };
+        expect(resumed!.state).toEqual(await ctx.adapter.loadExecution(next));
+        expect(resumed!.state.steps.map((s) => s.output)).toEqual(['"ch_1"']);
+        expect(retries(resumed!.state)).toEqual([[1, 1, t0 + 1_000]]);
+      }
+    });
+  });
+
   describe('loadExecution', () => {
     it('returns the arguments and the checkpoints ordered by seq', async () => {
       const { t0 } = ctx;

@@ -51,9 +51,52 @@ export function describeTransitionCases(ctx: SuiteContext): void {
       ctx.expectTime(record.finishedAt, t0 + 200);
       expect(await ctx.eventTypes(lease.workflowId)).toEqual(['created', 'claimed', 'completed']);
     });
+
+    it('with its last step writes that checkpoint in the same transaction, its event before completed', async () => {
+      const { t0 } = ctx;
+      const { lease } = await ctx.start();
+      const step = { seq: 0, name: 'send', kind: 'task' as const, output: '"sent"', error: null, attempts: 2, fingerprint: 'abcd:[1]' };
+      await ctx.adapter.complete(lease, '"sent"', t0 + 200, step);
+      expect((await ctx.adapter.getWorkflow(lease.workflowId))!).toMatchObject({ status: 'completed', output: '"sent"' });
+      const history = await ctx.adapter.history(lease.workflowId);
+      expect(history.map((e) => [e.type, e.seq])).toEqual([['created', null], ['claimed', null], ['step_completed', 0], ['completed', null]]);
+      expect(history[2]!.data).toEqual({ name: 'send', kind: 'task', attempts: 2 });
+      const [row] = (await ctx.adapter.loadExecution(lease)).steps;
+      expect(row).toMatchObject({ seq: 0, name: 'send', kind: 'task', output: '"sent"', error: null, attempts: 2, fingerprint: 'abcd:[1]' });
+    });
+
+    it('with its last step under a lost lease writes neither', async () => {
+      const { t0 } = ctx;
+      const { lease } = await ctx.start();
+      await ctx.adapter.release(lease, t0 + 1);
+      const step = { seq: 0, name: 'send', kind: 'task' as const, output: '1', error: null, attempts: 1, fingerprint: null };
+      await expectLeaseLost(ctx.adapter.complete(lease, '1', t0 + 2, step), lease.workflowId);
+      expect((await ctx.adapter.loadExecution(lease)).steps).toEqual([]);
+      expect(await ctx.eventTypes(lease.workflowId)).toEqual(['created', 'claimed', 'released']);
+    });
+
+    it('of several workflows at once fences each on its own', async () => {
+      const { t0 } = ctx;
+      const held = await Promise.all([ctx.start(), ctx.start(), ctx.start()]);
+      await ctx.adapter.release(held[1]!.lease, t0 + 1);
+      const outcomes = await Promise.allSettled(held.map(({ lease }, i) => ctx.adapter.complete(lease, String(i), t0 + 2)));
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const statuses = await Promise.all(held.map(async ({ lease }) => (await ctx.adapter.getWorkflow(lease.workflowId))!.status));
+      expect(statuses).toEqual(['completed', 'pending', 'completed']);
+    });
   });
 
   describe('fail', () => {
+    it('with its last step writes the failed checkpoint, its event before failed', async () => {
+      const { t0 } = ctx;
+      const { lease } = await ctx.start();
+      const step = { seq: 0, name: 'send', kind: 'task' as const, output: null, error: ERROR, attempts: 3, fingerprint: null };
+      await ctx.adapter.fail(lease, ERROR, 0, t0 + 200, step);
+      const history = await ctx.adapter.history(lease.workflowId);
+      expect(history.map((e) => [e.type, e.seq])).toEqual([['created', null], ['claimed', null], ['step_failed', 0], ['failed', 0]]);
+      expect((await ctx.adapter.loadExecution(lease)).steps.map((s) => [s.seq, s.error, s.attempts])).toEqual([[0, ERROR, 3]]);
+    });
+
     it('marks the workflow failed with its error and a failed event about failedSeq', async () => {
       const { t0 } = ctx;
       const { lease } = await ctx.start();

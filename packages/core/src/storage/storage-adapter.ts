@@ -106,13 +106,18 @@ export interface StorageAdapter {
   suspend(lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): Promise<void>;
   /** Releases the lease of a running workflow so any worker may claim it at once (graceful shutdown). */
   release(lease: Lease, now: number): Promise<void>;
-  /** Marks the workflow completed with its serialized result (fenced), and wakes its parent if it has one. */
-  complete(lease: Lease, output: string, now: number): Promise<void>;
+  /**
+   * Marks the workflow completed with its serialized result (fenced), and wakes its parent if it has one.
+   * With `step`, its last step's checkpoint is written in the same transaction, its event before the
+   * `completed` one, exactly as `recordStep` then `complete` would (a job's one task: one write, not two).
+   */
+  complete(lease: Lease, output: string, now: number, step?: NewStep): Promise<void>;
   /**
    * Marks the workflow failed (fenced), and wakes its parent if it has one. `failedSeq` is the step whose
    * error failed the workflow, if any: `retryWorkflow` discards that one checkpoint so the step runs again.
+   * `step` as for `complete`.
    */
-  fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void>;
+  fail(lease: Lease, error: string, failedSeq: number | null, now: number, step?: NewStep): Promise<void>;
 
   /**
    * Cancels an unfinished workflow and its unfinished descendants (fencing out running executions), storing
@@ -252,7 +257,7 @@ export interface QueueLimit {
   max?: number;
 }
 
-/** A claimed workflow: only small columns, the payloads come with `loadExecution`. */
+/** A claimed workflow. */
 export interface ClaimedWorkflow {
   id: string;
   name: string;
@@ -263,6 +268,11 @@ export interface ClaimedWorkflow {
   recoveryAttempts: number;
   /** When the row had become due (its `next_at` before the claim), for measuring claim lag. */
   dueAt?: number;
+  /**
+   * What `loadExecution` would return for the new lease, read by the claim itself so that starting an
+   * execution costs no second round trip. Optional: without it the runtime calls `loadExecution`.
+   */
+  state?: ExecutionState;
 }
 
 export interface NewStep {

@@ -1,32 +1,9 @@
 import { ValidationError } from '../foundation/errors.js';
-import type {
-  ClaimedWorkflow,
-  ClaimFilter,
-  ClaimRequest,
-  CreateWorkflowResult,
-  ExecutionState,
-  Lease,
-  NewStep,
-  NewWorkflow,
-  PurgeRequest,
-  RetryState,
-  SignalReceive,
-  StorageAdapter,
-  StorageCapabilities,
-  TransactionStep,
-  WaitingFor,
-  WorkflowStats,
-} from '../storage/storage-adapter.js';
-import type { EventRecord, ListWorkflowsFilter, ScheduleRecord, WorkflowRecord } from '../foundation/types.js';
-import { cancelWorkflow, retryWorkflow } from './memory/cancel-retry.js';
-import { claim, nextDueAt, renewLeases } from './memory/claim.js';
+import { bindOperations, type StorageOperations } from '../storage/operations.js';
+import type { Lease, StorageAdapter, StorageCapabilities, TransactionStep } from '../storage/storage-adapter.js';
 import { MemoryStore } from './memory/memory-store.js';
-import { createWorkflow, getWorkflow, history, listWorkflows, purge, stats, unfinishedNames } from './memory/read-create.js';
-import { receiveSignal, sendSignal } from './memory/signals.js';
-import { loadExecution, recordRetry, recordStep } from './memory/steps.js';
-import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './memory/schedules.js';
+import { OPERATIONS } from './memory/operations.js';
 import { runTransactionStep } from './memory/transaction-step.js';
-import { complete, fail, release, suspend } from './memory/transitions.js';
 
 /** Options of `new MemoryAdapter(...)`. */
 export interface MemoryAdapterOptions {
@@ -64,6 +41,7 @@ export function storeOf(adapter: MemoryAdapter): MemoryStore {
  * const worker2 = new Runtime({ storage: new MemoryAdapter({ shareWith: storage }) });
  * ```
  */
+export interface MemoryAdapter extends StorageOperations {}
 export class MemoryAdapter implements StorageAdapter {
   readonly capabilities: StorageCapabilities = { notify: true, transactions: true };
   private readonly store: MemoryStore;
@@ -80,6 +58,7 @@ export class MemoryAdapter implements StorageAdapter {
     }
     this.store = options.shareWith ? storeOf(options.shareWith) : new MemoryStore();
     stores.set(this, this.store);
+    Object.assign(this, bindOperations(OPERATIONS, <T>(operation: (store: MemoryStore) => T | Promise<T>) => this.run(() => operation(this.store)) as Promise<T>));
   }
 
   /** A value the application's transactional steps committed (a copy), or undefined. */
@@ -124,81 +103,6 @@ export class MemoryAdapter implements StorageAdapter {
     this.unsubscribes.clear();
   }
 
-  createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult> {
-    return this.run(() => createWorkflow(this.store, input));
-  }
-  getWorkflow(id: string): Promise<WorkflowRecord | undefined> {
-    return this.run(() => getWorkflow(this.store, id));
-  }
-  listWorkflows(filter: ListWorkflowsFilter): Promise<WorkflowRecord[]> {
-    return this.run(() => listWorkflows(this.store, filter));
-  }
-  history(workflowId: string): Promise<EventRecord[]> {
-    return this.run(() => history(this.store, workflowId));
-  }
-  unfinishedNames(): Promise<string[]> {
-    return this.run(() => unfinishedNames(this.store));
-  }
-  upsertSchedule(record: ScheduleRecord): Promise<void> {
-    return this.run(() => upsertSchedule(this.store, record));
-  }
-  deleteSchedule(name: string): Promise<boolean> {
-    return this.run(() => deleteSchedule(this.store, name));
-  }
-  listSchedules(): Promise<ScheduleRecord[]> {
-    return this.run(() => listSchedules(this.store));
-  }
-  advanceSchedule(name: string, from: number, to: number, now: number): Promise<boolean> {
-    return this.run(() => advanceSchedule(this.store, name, from, to, now));
-  }
-  stats(now: number): Promise<WorkflowStats> {
-    return this.run(() => stats(this.store, now));
-  }
-  purge(request: PurgeRequest): Promise<number> {
-    return this.run(() => purge(this.store, request));
-  }
-  claim(request: ClaimRequest): Promise<ClaimedWorkflow[]> {
-    return this.run(() => claim(this.store, request));
-  }
-  nextDueAt(filter: ClaimFilter): Promise<number | null> {
-    return this.run(() => nextDueAt(this.store, filter));
-  }
-  loadExecution(lease: Lease): Promise<ExecutionState> {
-    return this.run(() => loadExecution(this.store, lease));
-  }
-  renewLeases(leases: Lease[], leaseMs: number, now: number): Promise<string[]> {
-    return this.run(() => renewLeases(this.store, leases, leaseMs, now));
-  }
-  recordStep(lease: Lease, step: NewStep, now: number): Promise<void> {
-    return this.run(() => recordStep(this.store, lease, step, now));
-  }
-  recordRetry(lease: Lease, retry: RetryState & { seq: number; error: string }, now: number): Promise<void> {
-    return this.run(() => recordRetry(this.store, lease, retry, now));
-  }
-  suspend(lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): Promise<void> {
-    return this.run(() => suspend(this.store, lease, wakeAt, now, waitingFor));
-  }
-  release(lease: Lease, now: number): Promise<void> {
-    return this.run(() => release(this.store, lease, now));
-  }
-  complete(lease: Lease, output: string, now: number): Promise<void> {
-    return this.run(() => complete(this.store, lease, output, now));
-  }
-  fail(lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void> {
-    return this.run(() => fail(this.store, lease, error, failedSeq, now));
-  }
-  cancelWorkflow(id: string, now: number, reason?: string): Promise<WorkflowRecord | undefined> {
-    return this.run(() => cancelWorkflow(this.store, id, now, reason));
-  }
-  retryWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined> {
-    return this.run(() => retryWorkflow(this.store, id, now));
-  }
-  sendSignal(workflowId: string, name: string, payload: string, now: number): Promise<'sent' | 'not_found' | 'finished'> {
-    return this.run(() => sendSignal(this.store, workflowId, name, payload, now));
-  }
-  receiveSignal(lease: Lease, receive: SignalReceive, now: number): Promise<string | null> {
-    return this.run(() => receiveSignal(this.store, lease, receive, now));
-  }
   async runTransactionStep(lease: Lease, step: TransactionStep, body: (trx: unknown) => Promise<string>, now: number): Promise<string> {
     return runTransactionStep(this.store, lease, step, body, now, (op) => this.sync(op));
   }

@@ -273,7 +273,7 @@ export class Worker {
       }
       if (row.recoveryAttempts > 0) log.warn({ recoveryAttempts: row.recoveryAttempts }, 'recovering workflow whose worker stopped mid-run');
       log.debug({ epoch: row.epoch }, 'claimed');
-      const state = await retryWhileUnavailable(() => config.storage.loadExecution(lease), { clock: config.clock, logger: log, what: 'loading a workflow' });
+      const state = row.state ?? (await retryWhileUnavailable(() => config.storage.loadExecution(lease), { clock: config.clock, logger: log, what: 'loading a workflow' }));
       const execution = new WorkflowExecution(
         {
           storage: config.storage,

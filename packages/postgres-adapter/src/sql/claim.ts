@@ -1,5 +1,6 @@
-import type { Knex } from 'knex';
-import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core/adapter';
+import type pg from 'pg';
+import { toStepRecord, type ClaimedWorkflow, type ClaimFilter, type ClaimRequest, type QueueLimit, type StepRow, type WorkflowKind } from '@steadfast/core/adapter';
+import { retriesFrom } from './load-execution.js';
 import type { PostgresDatabase } from '../postgres-database.js';
 
 interface ClaimRow {
@@ -12,43 +13,87 @@ interface ClaimRow {
   recovery_attempts: number;
   due_at: string;
   first_start: boolean;
+  priority: number;
+  args: string;
+  deadline_at: string | null;
+  steps: StepRow[] | null;
+  retries: Array<{ seq: number; data: string }> | null;
 }
 
 /**
  * Claims due workflows with FOR UPDATE SKIP LOCKED (concurrent workers take disjoint rows without waiting),
- * highest priority first, then earliest due. Pending and sleeping rows are due by the runtime's `now`; a
- * running row is claimable once its lease has expired by the database clock. Reads ids and small columns
- * only; writes the claim and its event in the same statement.
+ * highest priority first, then earliest due, and returns with each what its execution needs (arguments,
+ * deadline, checkpoints and failed attempts: nothing for a first start), so a claim is one round trip.
+ *
+ * A claim reads about `limit` rows however many are due or waiting: per queue it walks the priorities that
+ * have unfinished rows, highest first (a skip scan on the partial (queue, priority DESC, next_at) index, one
+ * probe per priority), and within each reads the due rows in `next_at` order, stopping at `limit`. Pending and
+ * sleeping rows are due by the runtime's `now`; a running row is claimable once its lease has expired by the
+ * database clock. The claim writes its event in the same statement.
  */
-const claimSql = (starts: Starts) => `
-  WITH due AS (
-    SELECT id, status, next_at, started_at FROM {wf}
-     WHERE queue = ANY(:queues::text[]) AND name = ANY(:names::text[])
-       AND status IN ('pending', 'sleeping', 'running')${starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : ''}
-       AND next_at <= greatest(:now::bigint, {now_db})
-       AND (CASE WHEN status = 'running' THEN next_at <= {now_db} ELSE next_at <= :now::bigint END)
-     ORDER BY priority DESC, next_at
-     LIMIT :limit
-     FOR UPDATE SKIP LOCKED
+function claimSql(queueCount: number, starts: Starts): string {
+  const which = starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : '';
+  const queues = Array.from({ length: queueCount }, (_, i) => i);
+  const priorities = queues.map(
+    (i) => `prio${i}(p) AS (
+      SELECT (SELECT priority FROM {wf} WHERE queue = :q${i} AND next_at IS NOT NULL ORDER BY priority DESC LIMIT 1)
+      UNION ALL
+      SELECT (SELECT priority FROM {wf} WHERE queue = :q${i} AND next_at IS NOT NULL AND priority < prio${i}.p ORDER BY priority DESC LIMIT 1)
+        FROM prio${i} WHERE prio${i}.p IS NOT NULL
+    )`,
+  );
+  const perQueue = queues.map(
+    (i) => `(SELECT d.* FROM prio${i} CROSS JOIN LATERAL (
+        SELECT id, status, next_at, started_at, priority FROM {wf}
+         WHERE queue = :q${i} AND priority = prio${i}.p AND next_at <= greatest(:now::bigint, {now_db})
+           AND (CASE WHEN status = 'running' THEN next_at <= {now_db} ELSE next_at <= :now::bigint END)
+           AND name = ANY(:names::text[])${which}
+         ORDER BY next_at
+         LIMIT :limit
+         FOR UPDATE SKIP LOCKED
+      ) d WHERE prio${i}.p IS NOT NULL LIMIT :limit)`,
+  );
+  // One queue: rows come out in claim order already (priorities descending, then next_at), and are read lazily.
+  const due = queueCount === 1 ? perQueue[0]! : `${perQueue.join('\n      UNION ALL\n      ')}\n      ORDER BY priority DESC, next_at LIMIT :limit`;
+  return `
+  WITH RECURSIVE ${priorities.join(', ')},
+  due AS (
+      ${due}
   ), claimed AS (
     UPDATE {wf} w SET status = 'running', lease_owner = :owner, lease_epoch = w.lease_epoch + 1,
            next_at = {now_db} + :leaseMs::bigint, attempts = w.attempts + 1,
            recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' AND w.lease_owner IS DISTINCT FROM :owner THEN 1 ELSE 0 END),
            started_at = coalesce(w.started_at, :now::bigint), updated_at = :now::bigint
       FROM due WHERE w.id = due.id
-    RETURNING w.id, w.name, w.kind, w.queue, w.lease_epoch, w.attempts, w.recovery_attempts, due.status AS previous, due.next_at AS due_at,
-              due.started_at IS NULL AS first_start
+    RETURNING w.id, w.name, w.kind, w.queue, w.lease_epoch, w.attempts, w.recovery_attempts, w.args, w.deadline_at,
+              due.status AS previous, due.next_at AS due_at, due.started_at IS NULL AS first_start, due.priority
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
     SELECT id, CASE previous WHEN 'running' THEN 'recovered' WHEN 'sleeping' THEN 'woke' ELSE 'claimed' END, NULL,
            json_build_object('owner', :owner::text, 'epoch', lease_epoch)::text, :now::bigint
       FROM claimed
   )
-  SELECT id, name, kind, queue, lease_epoch, attempts, recovery_attempts, due_at, first_start FROM claimed`;
+  SELECT c.id, c.name, c.kind, c.queue, c.lease_epoch, c.attempts, c.recovery_attempts, c.due_at, c.first_start, c.priority, c.args, c.deadline_at,
+         CASE WHEN c.first_start THEN NULL ELSE
+           (SELECT coalesce(json_agg(s ORDER BY s.seq), '[]'::json) FROM {steps} s WHERE s.workflow_id = c.id) END AS steps,
+         CASE WHEN c.first_start THEN NULL ELSE
+           (SELECT coalesce(json_agg(json_build_object('seq', e.seq, 'data', e.data) ORDER BY e.id), '[]'::json)
+              FROM {events} e
+             WHERE e.workflow_id = c.id AND e.type = 'retry_scheduled'
+               AND e.id > coalesce((SELECT max(id) FROM {events} WHERE workflow_id = c.id AND type = 'retried'), 0)) END AS retries
+    FROM claimed c`;
+}
 
 /** Which rows a claim may take: first starts (held to a rate limit), resumed ones (woken, released, recovered), or any. */
 type Starts = 'first' | 'resumed' | 'any';
-const CLAIM: Record<Starts, string> = { any: claimSql('any'), first: claimSql('first'), resumed: claimSql('resumed') };
+/** Statement texts by number of queues and kind of start, made once each. */
+const CLAIM = new Map<string, string>();
+const claimText = (queueCount: number, starts: Starts) => {
+  const key = `${queueCount}:${starts}`;
+  let text = CLAIM.get(key);
+  if (text === undefined) CLAIM.set(key, (text = claimSql(queueCount, starts)));
+  return text;
+};
 
 export async function claim(database: PostgresDatabase, request: ClaimRequest): Promise<ClaimedWorkflow[]> {
   const limits = request.queueLimits ?? {};
@@ -70,12 +115,16 @@ async function claimFrom(
   request: ClaimRequest,
   queues: string[],
   limit: number,
-  trx?: Knex.Transaction,
+  trx?: pg.PoolClient,
   starts: Starts = 'any',
 ): Promise<Array<ClaimedWorkflow & { firstStart: boolean }>> {
   if (limit <= 0) return [];
   const { owner, names, leaseMs, now } = request;
-  const rows = await database.rows<ClaimRow>(CLAIM[starts], { queues, names, now, limit, owner, leaseMs }, trx);
+  const bindings: Record<string, unknown> = { names, now, limit, owner, leaseMs };
+  queues.forEach((queue, i) => (bindings[`q${i}`] = queue));
+  const rows = await database.rows<ClaimRow>(claimText(queues.length, starts), bindings, trx);
+  // In claim order: an UPDATE returns its rows in no particular order.
+  rows.sort((a, b) => b.priority - a.priority || Number(a.due_at) - Number(b.due_at));
   return rows.map((row) => ({
     id: row.id,
     name: row.name,
@@ -86,6 +135,12 @@ async function claimFrom(
     recoveryAttempts: row.recovery_attempts,
     dueAt: Number(row.due_at),
     firstStart: row.first_start,
+    state: {
+      args: row.args,
+      deadlineAt: row.deadline_at === null ? null : Number(row.deadline_at),
+      steps: (row.steps ?? []).map(toStepRecord),
+      retries: retriesFrom(row.retries ?? []),
+    },
   }));
 }
 

@@ -15,15 +15,20 @@ export async function loadExecution(database: PostgresDatabase, lease: Lease): P
     [lease.workflowId, lease.workflowId, lease.workflowId, lease.workflowId, lease.workflowId],
   );
   if (!row || row.args === null) throw new WorkflowNotFoundError(lease.workflowId);
-  const retries = new Map<number, RetryState>();
-  for (const r of row.retries) {
-    const { attempt, retryAt } = JSON.parse(r.data) as RetryState;
-    retries.set(r.seq, { attempt, retryAt });
-  }
   return {
     args: row.args,
     deadlineAt: row.deadline_at === null ? null : Number(row.deadline_at),
     steps: row.steps.map(toStepRecord),
-    retries,
+    retries: retriesFrom(row.retries),
   };
+}
+
+/** Failed attempts per position from `retry_scheduled` events, oldest first (the latest counts). */
+export function retriesFrom(events: ReadonlyArray<{ seq: number; data: string }>): Map<number, RetryState> {
+  const retries = new Map<number, RetryState>();
+  for (const event of events) {
+    const { attempt, retryAt } = JSON.parse(event.data) as RetryState;
+    retries.set(event.seq, { attempt, retryAt });
+  }
+  return retries;
 }

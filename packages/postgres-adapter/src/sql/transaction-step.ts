@@ -15,7 +15,7 @@ export async function runTransactionStep(
   body: (trx: unknown) => Promise<string>,
   now: number,
 ): Promise<string> {
-  return database.transaction(async (trx) => {
+  return database.knexTransaction(async (trx) => {
     // A stale lease neither runs the body nor reads a checkpoint back as its own. A plain read (no row lock):
     // the fence that counts is the one committed with the checkpoint below.
     const held = await database.rows(`SELECT 1 FROM {wf} WHERE ${FENCE}`, [lease.workflowId, lease.owner, lease.epoch], trx);

@@ -1,4 +1,4 @@
-import { LeaseLostError, type Lease, type WaitingFor } from '@steadfast/core/adapter';
+import { LeaseLostError, type Lease, type NewStep, type WaitingFor } from '@steadfast/core/adapter';
 import { FENCE, type PostgresDatabase } from '../postgres-database.js';
 
 /**
@@ -16,26 +16,86 @@ function transition(set: string, eventType: string, notify: boolean): string {
 }
 
 /**
- * A workflow that finishes wakes its parent. The parent row is locked whatever its status, so this cannot
- * slip between a parent's park and its check for finished children (see `suspend`).
+ * Workflows that finish (many in one statement), each fenced on its own and locked in id order, optionally
+ * with their last step's checkpoint (a job's one task: its step and its completion are one write). The step
+ * event comes before the finishing one. A finishing workflow wakes its parent: the parent row is locked
+ * whatever its status, so this cannot slip between a parent's park and its check for finished children (see
+ * `suspend`).
  */
-function finish(set: string, eventType: string): string {
+function finishMany(status: 'completed' | 'failed'): string {
+  const payload = status === 'completed' ? 'output' : 'error';
   return `
-    WITH t AS (
-      UPDATE {wf} SET ${set} WHERE ${FENCE} RETURNING id, parent_id
+    WITH input AS (
+      SELECT * FROM unnest(:ids::text[], :owners::text[], :epochs::bigint[], :payloads::text[], :failedSeqs::int[], :ats::bigint[],
+                           :stepSeqs::int[], :stepNames::text[], :stepKinds::text[], :stepOutputs::text[], :stepErrors::text[],
+                           :stepAttempts::int[], :stepFingerprints::text[])
+        AS i(id, owner, epoch, payload, failed_seq, at, step_seq, step_name, step_kind, step_output, step_error, step_attempts, step_fingerprint)
+    ), locked AS (
+      SELECT w.id FROM {wf} w JOIN input i ON w.id = i.id
+       WHERE w.lease_owner = i.owner AND w.lease_epoch = i.epoch AND w.status = 'running'
+       ORDER BY w.id FOR UPDATE OF w
+    ), t AS (
+      UPDATE {wf} w SET status = '${status}', ${payload} = i.payload, next_at = NULL, lease_owner = NULL, finished_at = i.at, updated_at = i.at
+        FROM input i, locked l WHERE w.id = l.id AND i.id = l.id
+      RETURNING w.id, w.parent_id, i.at
+    ), step AS (
+      INSERT INTO {steps} (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)
+      SELECT i.id, i.step_seq, i.step_name, i.step_kind, i.step_output, i.step_error, i.step_attempts, i.step_fingerprint, i.at
+        FROM input i JOIN t ON t.id = i.id WHERE i.step_seq IS NOT NULL
+      ON CONFLICT (workflow_id, seq) DO NOTHING
+      RETURNING workflow_id, seq
     ), ev AS (
-      INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, '${eventType}', ?::int, ?, ? FROM t
+      INSERT INTO {events} (workflow_id, type, seq, data, at)
+      SELECT x.workflow_id, x.type, x.seq, x.data, x.at FROM (
+        SELECT s.workflow_id, CASE WHEN i.step_error IS NULL THEN 'step_completed' ELSE 'step_failed' END AS type, s.seq,
+               json_build_object('name', i.step_name, 'kind', i.step_kind, 'attempts', i.step_attempts)::text AS data, i.at, 0 AS ord
+          FROM step s JOIN input i ON i.id = s.workflow_id
+        UNION ALL
+        SELECT t.id, '${status}', i.failed_seq, ${status === 'failed' ? `'{"error":' || i.payload || '}'` : 'NULL::text'}, t.at, 1
+          FROM t JOIN input i ON i.id = t.id
+      ) x ORDER BY x.workflow_id, x.ord
     ), p AS (
-      UPDATE {wf} w SET next_at = CASE WHEN w.status = 'sleeping' AND (w.next_at IS NULL OR w.next_at > ?::bigint) THEN ?::bigint ELSE w.next_at END
-        FROM t WHERE w.id = t.parent_id RETURNING w.status
+      UPDATE {wf} x SET next_at = CASE WHEN x.status = 'sleeping' AND (x.next_at IS NULL OR x.next_at > t.at) THEN t.at ELSE x.next_at END
+        FROM t WHERE x.id = t.parent_id RETURNING x.status, t.at
     )
-    SELECT id, (SELECT count(pg_notify(?, ?)) FROM p WHERE p.status = 'sleeping') AS woke FROM t`;
+    SELECT t.id, (SELECT count(pg_notify(:channel, p.at::text)) FROM p WHERE p.status = 'sleeping') AS woke FROM t`;
+}
+
+const COMPLETE_MANY = finishMany('completed');
+const FAIL_MANY = finishMany('failed');
+
+interface Finish {
+  lease: Lease;
+  /** The serialized output (complete) or error (fail). */
+  payload: string;
+  failedSeq: number | null;
+  now: number;
+  step: NewStep | undefined;
+}
+
+async function finishAll(database: PostgresDatabase, sql: string, items: Finish[]): Promise<Array<void | Error>> {
+  const rows = await database.rows<{ id: string }>(sql, {
+    ids: items.map((f) => f.lease.workflowId),
+    owners: items.map((f) => f.lease.owner),
+    epochs: items.map((f) => f.lease.epoch),
+    payloads: items.map((f) => f.payload),
+    failedSeqs: items.map((f) => f.failedSeq),
+    ats: items.map((f) => f.now),
+    stepSeqs: items.map((f) => f.step?.seq ?? null),
+    stepNames: items.map((f) => f.step?.name ?? null),
+    stepKinds: items.map((f) => f.step?.kind ?? null),
+    stepOutputs: items.map((f) => f.step?.output ?? null),
+    stepErrors: items.map((f) => f.step?.error ?? null),
+    stepAttempts: items.map((f) => f.step?.attempts ?? null),
+    stepFingerprints: items.map((f) => f.step?.fingerprint ?? null),
+    channel: database.channel,
+  });
+  const done = new Set(rows.map((row) => row.id));
+  return items.map((f) => (done.has(f.lease.workflowId) ? undefined : new LeaseLostError(f.lease.workflowId, f.lease.epoch)));
 }
 
 const SUSPEND = transition("status = 'sleeping', next_at = ?, lease_owner = NULL, updated_at = ?", 'sleeping', true);
 const RELEASE = transition("status = 'pending', next_at = ?, lease_owner = NULL, updated_at = ?", 'released', true);
-const COMPLETE = finish("status = 'completed', output = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ?", 'completed');
-const FAIL = finish("status = 'failed', error = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ?", 'failed');
 
 async function run(database: PostgresDatabase, sql: string, lease: Lease, bindings: unknown[]): Promise<void> {
   const rows = await database.rows(sql, bindings);
@@ -72,12 +132,13 @@ export function release(database: PostgresDatabase, lease: Lease, now: number): 
   return run(database, RELEASE, lease, [now, now, ...fence(lease), null, null, now, database.channel]);
 }
 
-export function complete(database: PostgresDatabase, lease: Lease, output: string, now: number): Promise<void> {
-  return run(database, COMPLETE, lease, [output, now, now, ...fence(lease), null, null, now, now, now, database.channel, String(now)]);
+/** Completes workflows, many in one statement when they finish together (group commit); see `finishMany`. */
+export function complete(database: PostgresDatabase, lease: Lease, output: string, now: number, step?: NewStep): Promise<void> {
+  return database.batcher<Finish, void>('complete', (items) => finishAll(database, COMPLETE_MANY, items)).submit({ lease, payload: output, failedSeq: null, now, step });
 }
 
-export function fail(database: PostgresDatabase, lease: Lease, error: string, failedSeq: number | null, now: number): Promise<void> {
-  return run(database, FAIL, lease, [error, now, now, ...fence(lease), failedSeq, `{"error":${error}}`, now, now, now, database.channel, String(now)]);
+export function fail(database: PostgresDatabase, lease: Lease, error: string, failedSeq: number | null, now: number, step?: NewStep): Promise<void> {
+  return database.batcher<Finish, void>('fail', (items) => finishAll(database, FAIL_MANY, items)).submit({ lease, payload: error, failedSeq, now, step });
 }
 
 /** Extends the leases still held (by the database clock) in one statement; returns the ids that are lost. */

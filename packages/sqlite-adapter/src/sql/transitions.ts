@@ -1,5 +1,6 @@
-import type { Lease, WaitingFor } from '@steadfast/core/adapter';
+import type { Lease, NewStep, WaitingFor } from '@steadfast/core/adapter';
 import { FENCE, type SqliteDatabase } from '../sqlite-database.js';
+import { writeStep } from './record-step.js';
 
 /** Parks the workflow until `wakeAt` (or until woken) and releases its lease; due at once if what it waits for is there. */
 export function suspend(database: SqliteDatabase, lease: Lease, wakeAt: number | null, now: number, waitingFor?: WaitingFor): void {
@@ -25,23 +26,26 @@ export function release(database: SqliteDatabase, lease: Lease, now: number): vo
   });
 }
 
-export function complete(database: SqliteDatabase, lease: Lease, output: string, now: number): void {
+/** Completes the workflow, with its last step's checkpoint first when given (a job's task). */
+export function complete(database: SqliteDatabase, lease: Lease, output: string, now: number, step?: NewStep): void {
   database.write(() => {
     database.fenced(
       `UPDATE {p}workflows SET status = 'completed', output = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ? WHERE ${FENCE}`,
       lease, output, now, now,
     );
+    if (step) writeStep(database, lease.workflowId, step, now);
     database.event(lease.workflowId, 'completed', null, null, now);
     database.wakeParent(lease.workflowId, now);
   });
 }
 
-export function fail(database: SqliteDatabase, lease: Lease, error: string, failedSeq: number | null, now: number): void {
+export function fail(database: SqliteDatabase, lease: Lease, error: string, failedSeq: number | null, now: number, step?: NewStep): void {
   database.write(() => {
     database.fenced(
       `UPDATE {p}workflows SET status = 'failed', error = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ? WHERE ${FENCE}`,
       lease, error, now, now,
     );
+    if (step) writeStep(database, lease.workflowId, step, now);
     database.event(lease.workflowId, 'failed', failedSeq, `{"error":${error}}`, now);
     database.wakeParent(lease.workflowId, now);
   });

@@ -22,9 +22,14 @@ export function loadExecution(store: MemoryStore, lease: Lease): ExecutionState 
 /** Checkpoints a step under the lease, with its event. A checkpoint at that position already is kept as it is. */
 export function recordStep(store: MemoryStore, lease: Lease, step: NewStep, now: number): void {
   store.fence(lease, now);
-  if (store.step(lease.workflowId, step.seq)) return;
+  writeStep(store, lease.workflowId, step, now);
+}
+
+/** The step and its event, once the fence has passed; a checkpoint at that position already is kept as it is. */
+export function writeStep(store: MemoryStore, workflowId: string, step: NewStep, now: number): void {
+  if (store.step(workflowId, step.seq)) return;
   store.putStep({
-    workflowId: lease.workflowId,
+    workflowId,
     seq: step.seq,
     name: step.name,
     kind: step.kind,
@@ -35,7 +40,7 @@ export function recordStep(store: MemoryStore, lease: Lease, step: NewStep, now:
     createdAt: now,
   });
   const type = step.error === null ? 'step_completed' : 'step_failed';
-  store.event(lease.workflowId, type, step.seq, JSON.stringify({ name: step.name, kind: step.kind, attempts: step.attempts }), now);
+  store.event(workflowId, type, step.seq, JSON.stringify({ name: step.name, kind: step.kind, attempts: step.attempts }), now);
 }
 
 /** Records a failed attempt and when the next is due, so a restart neither resets the count nor loses the wait. */

@@ -1,4 +1,5 @@
-import type { Lease, WaitingFor } from '../../storage/storage-adapter.js';
+import type { Lease, NewStep, WaitingFor } from '../../storage/storage-adapter.js';
+import { writeStep } from './steps.js';
 import { FINISHED, type MemoryStore } from './memory-store.js';
 
 /** Parks the workflow until `wakeAt` (or until woken) and releases its lease; due at once if what it waits for is there. */
@@ -29,8 +30,9 @@ export function release(store: MemoryStore, lease: Lease, now: number): void {
   store.announce(now);
 }
 
-export function complete(store: MemoryStore, lease: Lease, output: string, now: number): void {
+export function complete(store: MemoryStore, lease: Lease, output: string, now: number, step?: NewStep): void {
   const record = store.fence(lease, now);
+  if (step) writeStep(store, lease.workflowId, step, now);
   record.status = 'completed';
   record.output = output;
   record.nextAt = null;
@@ -40,8 +42,9 @@ export function complete(store: MemoryStore, lease: Lease, output: string, now: 
   store.wakeParent(lease.workflowId, now);
 }
 
-export function fail(store: MemoryStore, lease: Lease, error: string, failedSeq: number | null, now: number): void {
+export function fail(store: MemoryStore, lease: Lease, error: string, failedSeq: number | null, now: number, step?: NewStep): void {
   const record = store.fence(lease, now);
+  if (step) writeStep(store, lease.workflowId, step, now);
   record.status = 'failed';
   record.error = error;
   record.nextAt = null;

@@ -5,7 +5,7 @@ import { CancelledError, ValidationError, WorkflowConflictError, WorkflowNotFoun
 import { checkOptionKeys, describe, validateInteger, validateName } from '../foundation/names.js';
 import type { Serializer } from '../foundation/serialization.js';
 import { telemetry } from '../foundation/telemetry.js';
-import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type ScheduleRecord, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
+import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type ScheduleRecord, type WorkflowEnd, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
 import { resolveSchedule, type ScheduleOptions } from '../definition/schedule.js';
 import { entryMeta, type StepMeta } from '../definition/step-meta.js';
 import { purgeExpired } from '../storage/purge-expired.js';
@@ -59,7 +59,7 @@ export interface ClientBinding {
 export class WorkflowClient implements HandleClient {
   private readonly options: ResolvedClientOptions;
   private readonly binding: ClientBinding;
-  private readonly settleWaiters = new Map<string, Set<() => void>>();
+  private readonly settleWaiters = new Map<string, Set<(end?: WorkflowEnd) => void>>();
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -282,7 +282,10 @@ export class WorkflowClient implements HandleClient {
         const reason = record.error === null ? undefined : serializer.deserializeError(record.error);
         throw new CancelledError(id, reason ? `workflow ${id} was cancelled: ${reason.message}` : undefined, { cause: reason });
       }
-      await waiting;
+      // Finished on this runtime's own worker: its end is what that worker just wrote, no need to read it back.
+      const end = await waiting;
+      if (end?.status === 'completed') return serializer.deserialize(end.output);
+      if (end?.status === 'failed') throw serializer.deserializeError(end.error);
       pollMs = Math.min(pollMs * 2, pollIntervalMs);
     }
   }
@@ -297,9 +300,12 @@ export class WorkflowClient implements HandleClient {
     return events.map((event) => toWorkflowEvent(event, this.options.serializer));
   }
 
-  /** @internal The workflow's execution on the runtime's own worker ended: wake its waiting handles. */
-  notifySettled(id: string): void {
-    for (const done of [...(this.settleWaiters.get(id) ?? [])]) done();
+  /**
+   * @internal The workflow's execution on the runtime's own worker ended: wake its waiting handles, with the
+   * end it wrote if it completed or failed the workflow.
+   */
+  notifySettled(id: string, end?: WorkflowEnd): void {
+    for (const done of [...(this.settleWaiters.get(id) ?? [])]) done(end);
   }
 
   /** Connects and migrates once, on first use (so a client needs no start()). */
@@ -321,17 +327,17 @@ export class WorkflowClient implements HandleClient {
   }
 
   /** Resolves when the workflow settles on the runtime's own worker (or after `ms`, to read storage again). */
-  private waitSettled(id: string, ms: number): Promise<void> {
+  private waitSettled(id: string, ms: number): Promise<WorkflowEnd | undefined> {
     return new Promise((resolve) => {
       let waiters = this.settleWaiters.get(id);
       if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
-      const done = () => {
+      const done = (end?: WorkflowEnd) => {
         clearTimeout(timer);
         waiters!.delete(done);
         if (waiters!.size === 0) this.settleWaiters.delete(id);
-        resolve();
+        resolve(end);
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(() => done(), ms);
       waiters.add(done);
     });
   }

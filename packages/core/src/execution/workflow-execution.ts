@@ -2,9 +2,9 @@ import { setMaxListeners } from 'node:events';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { delay, type Clock, type TimerHandle } from '../foundation/clock.js';
 import { LeaseLostError, NonDeterminismError, TimeoutError } from '../foundation/errors.js';
-import type { StepRecord } from '../foundation/types.js';
+import type { StepRecord, WorkflowEnd } from '../foundation/types.js';
 import { telemetry } from '../foundation/telemetry.js';
-import type { ExecutionState, Lease, RetryState } from '../storage/storage-adapter.js';
+import type { ExecutionState, Lease, NewStep, RetryState } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { HALT, never } from './halt.js';
 import { ReplayAwareLogger } from './replay-aware-logger.js';
@@ -26,7 +26,15 @@ export interface ExecutionBody {
   /** The registered name, for telemetry and messages. */
   readonly name: string;
   run(host: StepHost, args: unknown[]): unknown;
+  /**
+   * The body is one step whose outcome is the workflow's (a job's task): that step's checkpoint is written
+   * together with the completion or failure, one write instead of two. Safe because nothing runs between
+   * the step's end and the workflow's end that could act on its value. Default false.
+   */
+  readonly foldsStep?: boolean;
 }
+
+
 
 /** How an execution ended, from this worker's point of view. */
 export type ExecutionOutcome = 'completed' | 'failed' | 'suspended' | 'abandoned';
@@ -72,6 +80,10 @@ export class WorkflowExecution implements StepHost, StepLedger {
   private fatalError: Error | undefined;
   private deadlineTimer: TimerHandle | undefined;
   private notifyDriver: () => void = () => {};
+  /** With `body.foldsStep`: the step's checkpoint, written with the workflow's end. */
+  private foldedStep: NewStep | undefined;
+  /** How the workflow ended, once this execution completed or failed it. */
+  end: WorkflowEnd | undefined;
 
   constructor(
     private readonly deps: ExecutionDeps,
@@ -202,13 +214,16 @@ export class WorkflowExecution implements StepHost, StepLedger {
         new NonDeterminismError(this.workflowId, this.nextSeq, `${recorded.kind} ${recorded.name}`, 'no step (the workflow returned)'),
       );
     }
+    const folded = this.foldedStep;
     let output: string;
     try {
-      output = this.deps.serializer.serialize(value, `result of workflow ${this.body.name}`);
+      // A folded step's value is the workflow's result, serialized already.
+      output = folded?.output ?? this.deps.serializer.serialize(value, `result of workflow ${this.body.name}`);
     } catch (error) {
       return this.finishFailed(error);
     }
-    await this.write(() => this.deps.storage.complete(this.lease, output, this.clock.now()));
+    await this.write(() => this.deps.storage.complete(this.lease, output, this.clock.now(), folded));
+    this.end = { status: 'completed', output };
     telemetry().completed.add(1, { 'steadfast.workflow.name': this.body.name });
     this.deps.logger.info('workflow completed');
     return 'completed';
@@ -217,7 +232,8 @@ export class WorkflowExecution implements StepHost, StepLedger {
   private async finishFailed(error: unknown): Promise<ExecutionOutcome> {
     const failedSeq = typeof error === 'object' && error !== null ? (this.errorSeqs.get(error) ?? null) : null;
     const encoded = this.deps.serializer.serializeError(error);
-    await this.write(() => this.deps.storage.fail(this.lease, encoded, failedSeq, this.clock.now()));
+    await this.write(() => this.deps.storage.fail(this.lease, encoded, failedSeq, this.clock.now(), this.foldedStep));
+    this.end = { status: 'failed', error: encoded };
     telemetry().failed.add(1, { 'steadfast.workflow.name': this.body.name });
     this.deps.logger.error({ err: error, failedSeq }, 'workflow failed');
     return 'failed';
@@ -337,8 +353,9 @@ export class WorkflowExecution implements StepHost, StepLedger {
         error = serializer.serializeError((thrown = serializationError));
       }
     }
-    const attempts = outcome.attempts ?? 1;
-    await this.write(() => storage.recordStep(this.lease, { seq, name, kind, output, error, attempts, fingerprint }, this.checkpointTime()));
+    const step: NewStep = { seq, name, kind, output, error, attempts: outcome.attempts ?? 1, fingerprint };
+    if (this.body.foldsStep && seq === 0) this.foldedStep = step;
+    else await this.write(() => storage.recordStep(this.lease, step, this.checkpointTime()));
     if (thrown !== undefined) {
       this.markError(thrown, seq);
       throw thrown;

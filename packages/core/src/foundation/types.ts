@@ -141,3 +141,6 @@ export interface ListWorkflowsFilter {
   /** Default 100, at most 10 000. */
   limit?: number;
 }
+
+/** How a workflow ended, as the worker that ended it wrote it: the serialized result or error. */
+export type WorkflowEnd = { status: 'completed'; output: string } | { status: 'failed'; error: string };

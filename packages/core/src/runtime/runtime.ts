@@ -139,7 +139,7 @@ export class Runtime implements EntryOwner {
       queueOptions: this.queueOptions,
       registry: this.registry,
       owner: this.options.workerId,
-      onSettled: (id) => this.client.notifySettled(id),
+      onSettled: (id, _outcome, end) => this.client.notifySettled(id, end),
     });
     await this.worker.start();
     this.scheduler = new Scheduler({

@@ -7,6 +7,6 @@ import { taskStep } from '../execution/steps/task-step.js';
  * its own) runs as a workflow of one task step, so it gets the task's retries, checkpoint and fencing.
  */
 export function executionBody({ meta, target }: Registration): ExecutionBody {
-  if (meta.kind === 'task') return { name: meta.name, run: (host, args) => taskStep(host, meta, target, args) };
+  if (meta.kind === 'task') return { name: meta.name, run: (host, args) => taskStep(host, meta, target, args), foldsStep: true };
   return { name: meta.name, run: (_host, args) => meta.method.apply(target, args) };
 }

@@ -5,6 +5,7 @@ import type { Serializer } from '../foundation/serialization.js';
 import { endSpan, startWorkflowSpan, telemetry } from '../foundation/telemetry.js';
 import type { ResolvedQueue } from '../definition/queue-options.js';
 import type { Registry } from '../definition/registry.js';
+import type { WorkflowEnd } from '../foundation/types.js';
 import { WorkflowExecution, type ExecutionOutcome } from '../execution/workflow-execution.js';
 import type { ClaimedWorkflow, Lease, QueueLimit, StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
@@ -34,7 +35,7 @@ export interface WorkerConfig {
   pollIntervalMs: number;
   inMemoryWaitMs: number;
   /** Told when an execution on this worker ends, so handles waiting in this process resolve at once. */
-  onSettled(workflowId: string, outcome: ExecutionOutcome): void;
+  onSettled(workflowId: string, outcome: ExecutionOutcome, end: WorkflowEnd | undefined): void;
 }
 
 /**
@@ -314,7 +315,7 @@ export class Worker {
         span.setAttribute('steadfast.outcome', outcome);
         endSpan(span);
         if (this.active.get(row.id) === slot) this.active.delete(row.id);
-        config.onSettled(row.id, outcome);
+        config.onSettled(row.id, outcome, slot.execution?.end);
         if (this.active.size === 0) for (const done of [...this.idleWaiters]) done();
         this.wake();
       });

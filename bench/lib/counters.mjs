@@ -1,17 +1,20 @@
-// Counting database work: PostgreSQL queries (round trips) through the adapter's knex 'query' events, and
-// SQLite statement executions and transactions by wrapping better-sqlite3 (process-wide, only where asked).
+// Counting database work: PostgreSQL queries (round trips) by wrapping pg's Client#query, and SQLite
+// statement executions and transactions by wrapping better-sqlite3 (process-wide, only where asked).
 
 import Database from 'better-sqlite3';
+import pg from 'pg';
 
 /** What a statement is for, from its text (both adapters' SQL). */
 export function classify(sql) {
   const s = sql.replace(/\s+/g, ' ');
-  if (/WITH fence AS .*INSERT INTO \S*steps/.test(s)) return 'recordStep';
-  if (/WITH due AS/.test(s)) return 'claim';
+  if (/lease_epoch = l\.epoch/.test(s)) return 'heartbeat';
+  if (/^LISTEN |^SELECT 1$/.test(s)) return 'listener';
+  if (/WITH fence AS .*INSERT INTO \S*steps/.test(s) || /WITH input AS .*fence AS .*INSERT INTO \S*steps/.test(s)) return 'recordStep';
+  if (/WITH due AS|WITH RECURSIVE prio/.test(s)) return 'claim';
   if (/min\(next_at\)/i.test(s)) return 'nextDueAt';
   if (/WITH ins AS/.test(s)) return 'createWorkflow';
   if (/json_agg\(s ORDER BY/.test(s)) return 'loadExecution';
-  if (/status = 'completed'/.test(s)) return 'complete';
+  if (/SET status = 'completed'/.test(s)) return 'complete';
   if (/^SELECT \* FROM \S*workflows\S* WHERE id = /.test(s)) return 'getWorkflow';
   // SQLite: one statement per table touched; grouped by their call site.
   if (/^UPDATE \S*workflows SET updated_at = \? WHERE id = /.test(s)) return 'fence';
@@ -34,6 +37,7 @@ export class Tally {
   reset() {
     this.total = 0;
     this.transactions = 0;
+    this.skipped = 0;
     this.byKind = {};
   }
   add(sql) {
@@ -47,9 +51,28 @@ export class Tally {
   }
 }
 
-/** Counts every query the PostgreSQL adapter sends on its main pool (heartbeats use a pool of their own). */
-export function countPostgres(adapter, tally) {
-  adapter.knex.on('query', (query) => tally.add(query.sql));
+/** Kinds that are not the runtime's own statements: heartbeats (a connection of their own) and the LISTEN connection. */
+const NOT_COUNTED = new Set(['heartbeat', 'listener']);
+
+let activePg;
+/**
+ * Counts every statement this process sends to PostgreSQL while `tally` is the active one (pg's Client#query,
+ * which the adapter's pool, its knex and the listener all go through), but heartbeats and the LISTEN
+ * connection's own queries, which `tally.skipped` counts apart.
+ */
+export function countPostgres(tally) {
+  if (!activePg) {
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function counted(config, ...rest) {
+      const text = typeof config === 'string' ? config : config?.text;
+      if (activePg && typeof text === 'string') {
+        if (NOT_COUNTED.has(classify(text))) activePg.skipped++;
+        else activePg.add(text);
+      }
+      return query.call(this, config, ...rest);
+    };
+  }
+  activePg = tally;
 }
 
 let active;

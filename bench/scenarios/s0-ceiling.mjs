@@ -1,14 +1,15 @@
 // S0 ceiling: one-row INSERT transactions per second through the same driver and database the adapter
 // uses, at 1 client and at 32 clients. Everything else is reported against it.
 //
-// PostgreSQL: knex with pg, a pool of 32, `INSERT INTO t(a,b) VALUES(?,?)`, each statement its own
-// (autocommit) transaction, as each adapter checkpoint is one autocommit statement.
+// PostgreSQL: a pg pool of 32 (the driver and pool the adapter runs its statements on), `INSERT INTO
+// t(a,b) VALUES($1,$2)` as a named prepared statement (as the adapter's are), each its own (autocommit)
+// transaction, as each adapter checkpoint is one autocommit statement.
 // SQLite: better-sqlite3 on the adapter's own connection (its pragmas: WAL, busy timeout, synchronous),
 // each insert in a BEGIN IMMEDIATE transaction as the adapter's writes are; 32 "clients" are 32 async
 // callers on that one connection. Measured with synchronous=FULL (the adapter default) and NORMAL.
 
 import { performance } from 'node:perf_hooks';
-import knexFactory from 'knex';
+import pg from 'pg';
 import { freshStore } from '../lib/stores.mjs';
 
 const DURATION_MS = 1_000;
@@ -32,20 +33,21 @@ async function rate(clients, durationMs, insert) {
 async function postgres(runs, durationMs) {
   const store = await freshStore('postgres', 's0');
   const { schema, connection } = store.spec;
-  const knex = knexFactory({ client: 'pg', connection, searchPath: [schema], pool: { min: 0, max: 32 } });
+  const pool = new pg.Pool({ connectionString: connection, max: 32 });
   try {
     await store.exec(`CREATE SCHEMA "${schema}"`);
     await store.exec(`CREATE TABLE "${schema}".t (a bigint, b text)`);
-    await Promise.all(Array.from({ length: 32 }, () => knex.raw('SELECT 1'))); // open the 32 connections
-    const insert = (i) => knex.raw('INSERT INTO t(a,b) VALUES(?,?)', [i, 'x']);
+    await Promise.all(Array.from({ length: 32 }, () => pool.query('SELECT 1'))); // open the 32 connections
+    const text = `INSERT INTO "${schema}".t(a,b) VALUES($1,$2)`;
+    const insert = (i) => pool.query({ name: 's0-insert', text, values: [i, 'x'] });
     await rate(32, 200, insert); // warm up
     const results = [];
     for (let r = 0; r < runs; r++) {
       results.push({ insertsPerSec1: await rate(1, durationMs, insert), insertsPerSec32: await rate(32, durationMs, insert) });
     }
-    return { params: { driver: 'knex+pg', pool: 32, statement: 'INSERT INTO t(a,b) VALUES(?,?) (autocommit)', durationMs }, runs: results };
+    return { params: { driver: 'pg (pool of 32, named prepared statement)', pool: 32, statement: 'INSERT INTO t(a,b) VALUES($1,$2) (autocommit)', durationMs }, runs: results };
   } finally {
-    await knex.destroy();
+    await pool.end();
     await store.cleanup();
   }
 }

@@ -44,7 +44,7 @@ async function closedLoop(runtime, count, concurrency) {
 async function phase(store, adapter, { concurrency, workflows }) {
   const storage = store.open();
   const tally = new Tally();
-  if (adapter === 'postgres') countPostgres(storage, tally);
+  if (adapter === 'postgres') countPostgres(tally);
   else countSqlite(tally);
   const runtime = new Runtime({ storage, logger: pino({ level: 'silent' }), concurrency });
   runtime.register(...ALL);
@@ -132,7 +132,7 @@ export default async function s1({ adapter, runs, context }) {
       s0InsertsPerSec32: s0Many,
       counting:
         adapter === 'postgres'
-          ? "queries on adapter.knex ('query' events) during the measured phase, including the caller's createWorkflow and result reads; heartbeats (own pool) and LISTEN not counted"
+          ? "statements sent by this process (pg Client#query) during the measured phase, including the caller's createWorkflow and result reads; heartbeats (own connection) and the LISTEN connection not counted"
           : 'better-sqlite3 statement executions (run/get/all, including the BEGIN IMMEDIATE and COMMIT of each transaction) and transactions, wrapped process-wide; SQLite has no network round trips',
     },
     runs: results,

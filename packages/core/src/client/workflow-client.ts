@@ -27,6 +27,8 @@ export interface LocalWorker {
   wake(at?: number): void;
   /** Whether the workflow executes on this worker now (its end will be reported through `notifySettled`). */
   runsHere(workflowId: string): boolean;
+  /** Whether this worker claims workflows of this name from this queue (so it will likely run this one). */
+  serves(name: string, queue: string): boolean;
   /** The workflow was cancelled: give its execution here up at once. */
   cancelled(workflowId: string): void;
   /** The stored schedules changed: read them again. */
@@ -273,20 +275,27 @@ export class WorkflowClient implements HandleClient {
     const { pollIntervalMs, serializer } = this.options;
     let pollMs = 20;
     for (;;) {
-      // While it executes on this runtime's own worker, its end is reported here: no need to poll often.
-      const waiting = this.waitSettled(id, this.binding.localWorker()?.runsHere(id) ? pollIntervalMs : pollMs);
-      const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
-      if (record.status === 'completed') return serializer.deserialize(record.output!);
-      if (record.status === 'failed') throw serializer.deserializeError(record.error!);
-      if (record.status === 'cancelled') {
-        const reason = record.error === null ? undefined : serializer.deserializeError(record.error);
-        throw new CancelledError(id, reason ? `workflow ${id} was cancelled: ${reason.message}` : undefined, { cause: reason });
+      // Listening before reading, so an end reported meanwhile is not missed.
+      const settled = this.waitSettled(id);
+      try {
+        const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
+        if (record.status === 'completed') return serializer.deserialize(record.output!);
+        if (record.status === 'failed') throw serializer.deserializeError(record.error!);
+        if (record.status === 'cancelled') {
+          const reason = record.error === null ? undefined : serializer.deserializeError(record.error);
+          throw new CancelledError(id, reason ? `workflow ${id} was cancelled: ${reason.message}` : undefined, { cause: reason });
+        }
+        // While it executes, or will likely execute, on this runtime's own worker, its end is reported here
+        // (with what that worker wrote: no need to read it back), so storage is read rarely.
+        const worker = this.binding.localWorker();
+        const local = worker !== undefined && (worker.runsHere(id) || worker.serves(record.name, record.queue));
+        const end = await settled.within(local ? pollIntervalMs : pollMs);
+        if (end?.status === 'completed') return serializer.deserialize(end.output);
+        if (end?.status === 'failed') throw serializer.deserializeError(end.error);
+        pollMs = Math.min(pollMs * 2, pollIntervalMs);
+      } finally {
+        settled.cancel();
       }
-      // Finished on this runtime's own worker: its end is what that worker just wrote, no need to read it back.
-      const end = await waiting;
-      if (end?.status === 'completed') return serializer.deserialize(end.output);
-      if (end?.status === 'failed') throw serializer.deserializeError(end.error);
-      pollMs = Math.min(pollMs * 2, pollIntervalMs);
     }
   }
 
@@ -326,20 +335,37 @@ export class WorkflowClient implements HandleClient {
     return record;
   }
 
-  /** Resolves when the workflow settles on the runtime's own worker (or after `ms`, to read storage again). */
-  private waitSettled(id: string, ms: number): Promise<WorkflowEnd | undefined> {
-    return new Promise((resolve) => {
-      let waiters = this.settleWaiters.get(id);
-      if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
-      const done = (end?: WorkflowEnd) => {
-        clearTimeout(timer);
-        waiters!.delete(done);
-        if (waiters!.size === 0) this.settleWaiters.delete(id);
-        resolve(end);
-      };
-      const timer = setTimeout(() => done(), ms);
-      waiters.add(done);
-    });
+  /**
+   * Listens for the workflow's end on the runtime's own worker: `within(ms)` resolves with it, or with
+   * undefined after `ms` (time to read storage again); `cancel()` stops listening.
+   */
+  private waitSettled(id: string): { within(ms: number): Promise<WorkflowEnd | undefined>; cancel(): void } {
+    let waiters = this.settleWaiters.get(id);
+    if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
+    let settle: (end: WorkflowEnd | undefined) => void = () => {};
+    let reported: { end: WorkflowEnd | undefined } | undefined;
+    const done = (end?: WorkflowEnd) => {
+      reported = { end };
+      settle(end);
+    };
+    waiters.add(done);
+    const cancel = () => {
+      waiters!.delete(done);
+      if (waiters!.size === 0) this.settleWaiters.delete(id);
+    };
+    return {
+      within: (ms) =>
+        reported
+          ? Promise.resolve(reported.end)
+          : new Promise((resolve) => {
+              const timer = setTimeout(() => resolve(undefined), ms);
+              settle = (end) => {
+                clearTimeout(timer);
+                resolve(end);
+              };
+            }),
+      cancel,
+    };
   }
 }
 

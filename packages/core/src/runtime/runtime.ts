@@ -196,6 +196,7 @@ export class Runtime implements EntryOwner {
     return {
       wake: (at) => worker.wake(at),
       runsHere: (id) => worker.runsHere(id),
+      serves: (name, queue) => this.registry.get(name) !== undefined && this.options.queues.includes(queue),
       cancelled: (id) => worker.cancelled(id),
       schedulesChanged: () => this.scheduler?.refresh(),
     };

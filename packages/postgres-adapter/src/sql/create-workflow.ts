@@ -4,10 +4,63 @@ import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
 
 /**
+ * Inserts many workflows unless their ids exist, with their `created` events and one notification to idle
+ * workers: one statement for all the starts made together (group commit). Returns the rows inserted.
+ */
+const CREATE_MANY = `
+  WITH input AS (
+    SELECT * FROM unnest(:ids::text[], :names::text[], :kinds::text[], :versions::text[], :queues::text[], :priorities::int[], :args::text[],
+                         :parents::text[], :nextAts::bigint[], :deadlines::bigint[], :dedupes::text[], :nows::bigint[])
+      WITH ORDINALITY AS i(id, name, kind, version, queue, priority, args, parent_id, next_at, deadline_at, dedupe_key, now, ord)
+  ), ins AS (
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
+    SELECT id, name, kind, version, queue, priority, 'pending', args, parent_id, next_at, deadline_at, dedupe_key, now, now FROM input ORDER BY ord
+    ON CONFLICT DO NOTHING RETURNING *
+  ), ev AS (
+    INSERT INTO {events} (workflow_id, type, seq, data, at)
+    SELECT ins.id, 'created', NULL, json_build_object('name', ins.name, 'queue', ins.queue, 'startAt', ins.next_at)::text, ins.created_at FROM ins
+  )
+  SELECT ins.*, (SELECT pg_notify(:channel, min(next_at)::text) FROM ins) AS notified FROM ins`;
+
+async function insertMany(database: PostgresDatabase, inputs: NewWorkflow[]): Promise<Array<WorkflowRow | null>> {
+  const rows = await database.rows<WorkflowRow>(CREATE_MANY, {
+    ids: inputs.map((w) => w.id),
+    names: inputs.map((w) => w.name),
+    kinds: inputs.map((w) => w.kind),
+    versions: inputs.map((w) => w.version),
+    queues: inputs.map((w) => w.queue),
+    priorities: inputs.map((w) => w.priority),
+    args: inputs.map((w) => w.args),
+    parents: inputs.map((w) => w.parentId),
+    nextAts: inputs.map((w) => w.nextAt),
+    deadlines: inputs.map((w) => w.deadlineAt),
+    dedupes: inputs.map((w) => w.dedupeKey ?? null),
+    nows: inputs.map((w) => w.now),
+    channel: database.channel,
+  });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  // Two inputs with one id: the first was inserted, the other is a start of an existing workflow.
+  return inputs.map((w) => {
+    const row = byId.get(w.id);
+    if (row) byId.delete(w.id);
+    return row ?? null;
+  });
+}
+
+/**
  * Inserts the workflow unless its id exists (idempotent start), with its `created` event and a
- * notification to idle workers: one statement, one round trip.
+ * notification to idle workers: one statement, shared with the starts made at the same time. An id that
+ * exists, or a pending duplicate by dedupe key, is read back (and debounced) by `createOne`.
  */
 export async function createWorkflow(database: PostgresDatabase, w: NewWorkflow): Promise<CreateWorkflowResult> {
+  if (w.dedupeKey != null) return createOne(database, w);
+  const inserted = await database.batcher<NewWorkflow, WorkflowRow | null>('createWorkflow', (inputs) => insertMany(database, inputs)).submit(w);
+  if (inserted) return { created: true, record: toRecord(inserted) };
+  return createOne(database, w);
+}
+
+/** One start on its own, with deduplication and debounce. */
+async function createOne(database: PostgresDatabase, w: NewWorkflow): Promise<CreateWorkflowResult> {
   const [inserted] = await database.rows<WorkflowRow>(
     `WITH ins AS (
        INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
@@ -41,7 +94,7 @@ export async function createWorkflow(database: PostgresDatabase, w: NewWorkflow)
       : await database.rows<WorkflowRow>("SELECT * FROM {wf} WHERE name = ? AND dedupe_key = ? AND status = 'pending'", [w.name, w.dedupeKey]);
     if (pending) return { created: false, record: toRecord(pending) };
     // The duplicate started meanwhile: it is no longer pending, so this one may be created.
-    return createWorkflow(database, w);
+    return createOne(database, w);
   }
   throw new Error(`workflow ${w.id} conflicted on insert but cannot be read back`);
 }

@@ -51,7 +51,12 @@ export function apiRoutes(runtime: RouterRuntime, options: ResolvedRouterOptions
     }
     const { name, payload } = body as { name?: unknown; payload?: unknown };
     if (typeof name !== 'string' || name.trim() === '') throw new ApiError(400, 'VALIDATION', 'the body needs "name": the signal name, a non-empty string');
-    await runtime.signal(id, name, payload);
+    await runtime.signal(id, name, payload).catch((error: unknown) => {
+      // The payload is the client's input, so one the codec refuses (e.g. nested too deeply) is a bad
+      // request like any other; its message names the path.
+      if ((error as { code?: unknown } | null)?.code === 'SERIALIZATION') throw new ApiError(400, 'VALIDATION', (error as Error).message);
+      throw error;
+    });
     res.json({ workflow: workflowToJson(await (await runtime.getWorkflow(id)).info()) });
   }));
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import express from 'express';
+import type { Runtime } from '@steadfast/core';
 import { approval, checkout, CSRF, failedCheckout, napper, startServer, switches, waitFor, type TestServer } from './harness.js';
 import { steadfastRouter } from '../src/index.js';
 
@@ -192,6 +193,28 @@ describe('JSON API', () => {
     expect(res.status).toBe(200);
     expect(res.body.workflow.id).toBe('approve-9');
     expect(await handle.result()).toEqual({ orderId: 'o-9', approved: true });
+  });
+
+  it('refuses a signal payload nested too deeply with 400 VALIDATION naming its path, stores nothing and logs no stack', async () => {
+    const logged: unknown[] = [];
+    const logger = { error: (obj: object, msg: string) => logged.push({ obj, msg }) };
+    server = await startServer({ authorize }, { wrap: (runtime) => Object.create(runtime, { logger: { value: logger } }) as Runtime });
+    const handle = await server.runtime.startWorkflow(approval, ['o-deep'], { id: 'approve-deep' });
+    const deep = '{"a":'.repeat(2_000) + '1' + '}'.repeat(2_000);
+    const res = await call('/api/workflows/approve-deep/signal', {
+      method: 'POST',
+      headers: { ...bearer, ...CSRF, 'content-type': 'application/json' },
+      body: `{"name":"decision","payload":${deep}}`,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: {
+        code: 'VALIDATION',
+        message: "cannot serialize payload of signal decision.a.a.a….a.a.a: the payload is nested more than 256 levels deep (the serializer's maxDepth)",
+      },
+    });
+    expect(logged).toEqual([]);
+    expect((await handle.history()).map((e) => e.type)).not.toContain('signal_sent');
   });
 });
 

@@ -135,6 +135,32 @@ describe('JSON API', () => {
     expect((await call('/api/workflows?limit=100000', { headers: bearer })).status).toBe(400);
     expect((await call('/api/workflows?status=failed&status=pending', { headers: bearer })).status).toBe(400);
     expect((await call('/api/nowhere', { headers: bearer })).body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses unknown and malformed query parameters of the list with 400 VALIDATION naming them', async () => {
+    server = await startServer({ authorize });
+    await failedCheckout(server.runtime, 'listed-1');
+    const refused = async (query: string, message: string | RegExp) => {
+      const res = await call(`/api/workflows?${query}`, { headers: bearer });
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.code, query).toBe('VALIDATION');
+      expect(res.body.error.message, query).toMatch(message);
+    };
+    await refused('statuses=failed', 'unknown query parameter "statuses"; GET /api/workflows takes status, name, queue, limit');
+    await refused('status=failed&colour=red', 'unknown query parameter "colour"');
+    await refused('name[a]=b', 'unknown query parameter "name[a]"');
+    await refused('name=a&name=b', 'query parameter name must be given once, as a plain string');
+    await refused('status=failed,sideways', /^query parameter status: invalid status "sideways"; expected one or more of pending, running,/);
+    await refused('status=Failed', 'invalid status "Failed"');
+    await refused('status=,', 'query parameter status names no status: ","');
+    // What the dashboard sends still works: known parameters, empty ones left out or blank.
+    const listed = await call('/api/workflows?status=failed,&name=&limit=100', { headers: bearer });
+    expect(listed.status).toBe(200);
+    expect(listed.body.workflows.map((w: { id: string }) => w.id)).toEqual(['listed-1']);
+  });
+
+  it('answers 400 for bad mutations and signals', async () => {
+    server = await startServer({ authorize });
 
     switches.chargeFails = false;
     await (await server.runtime.startWorkflow(checkout, ['o-2', 1], { id: 'done-2' })).result();

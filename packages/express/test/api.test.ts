@@ -36,6 +36,7 @@ describe('construction', () => {
     expect(() => steadfastRouter(runtime, { authorize: 'yes' as never })).toThrow(/authorize must be a function/);
     expect(() => steadfastRouter(runtime, { authorize: () => true, basePath: 'x' })).toThrow(/basePath/);
     expect(() => steadfastRouter(runtime, { authorize: () => true, colour: 1 } as never)).toThrow(/unknown option "colour"/);
+    expect(() => steadfastRouter(runtime, { authorize: () => true, authorizeTimeoutMs: 0 })).toThrow(/authorizeTimeoutMs must be a positive whole number/);
     expect(() => steadfastRouter({} as never, { authorize: () => true })).toThrow(/must be a Steadfast Runtime/);
     expect(steadfastRouter(runtime, { readOnly: true, allowUnauthenticatedReadOnly: true })).toBeTypeOf('function');
     expect(steadfastRouter(runtime, { authorize: () => true })).toBeTypeOf('function');
@@ -65,15 +66,36 @@ describe('authorization', () => {
     expect(app.status).toBe(200);
   });
 
-  it('answers 500 (not 200) when authorize throws', async () => {
-    server = await startServer({
-      authorize: () => {
-        throw new Error('auth backend down');
-      },
-    });
-    const { status, body } = await call('/api/stats');
-    expect(status).toBe(500);
-    expect(body.error.message).not.toContain('auth backend down');
+  it('answers 503 (not 200, not 500) when authorize throws or rejects, and logs it without telling the client', async () => {
+    const logged: Array<{ obj: { err?: unknown }; msg: string }> = [];
+    const logger = { error: (obj: object, msg: string) => logged.push({ obj, msg }) };
+    let fail = (): never => {
+      throw new Error('auth backend down');
+    };
+    server = await startServer({ authorize: () => fail() }, { wrap: (runtime) => Object.create(runtime, { logger: { value: logger } }) as Runtime });
+    for (const path of ['/api/stats', '/']) {
+      const { status, body } = await call(path);
+      expect(status, path).toBe(503);
+      expect(body, path).toEqual({ error: { code: 'AUTHORIZATION_UNAVAILABLE', message: 'authorization failed on the server; try again later' } });
+    }
+    expect(logged).toHaveLength(2);
+    expect(logged[0]!.msg).toBe('steadfast router: authorize threw; answered 503');
+    expect((logged[0]!.obj.err as Error).message).toBe('auth backend down');
+    fail = () => Promise.reject(new Error('rejected')) as never;
+    expect((await call('/api/stats')).status).toBe(503);
+  });
+
+  it('answers 503 when authorize does not settle within authorizeTimeoutMs, instead of hanging the request', async () => {
+    server = await startServer({ authorize: () => new Promise<boolean>(() => {}), authorizeTimeoutMs: 300 });
+    const began = Date.now();
+    const { status, body } = await call('/api/workflows');
+    expect(Date.now() - began).toBeGreaterThanOrEqual(290);
+    expect(status).toBe(503);
+    expect(body).toEqual({ error: { code: 'AUTHORIZATION_UNAVAILABLE', message: 'authorization did not answer within 300 ms; try again later' } });
+    // A slow answer within the limit still counts.
+    await server.close();
+    server = await startServer({ authorize: () => new Promise<boolean>((done) => setTimeout(() => done(true), 100)), authorizeTimeoutMs: 2_000 });
+    expect((await call('/api/workflows')).status).toBe(200);
   });
 });
 

@@ -1,6 +1,6 @@
 /** The built `steadfast` binary, run as a child process. Needs `npm run build` first (`npm test` does it). */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +11,17 @@ import { seed, SEEDS } from './support/seed.js';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = join(repo, 'packages/cli/dist/bin.js');
 
-function steadfast(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+type Run = { code: number | null; stdout: string; stderr: string };
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' }): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repo, env: { PATH: process.env.PATH ?? '' }, timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd: repo, env, timeout: 20_000 }, (error, stdout, stderr) => {
       done({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });
 }
+
+const steadfast = (args: string[]): Promise<Run> => run(process.execPath, [bin, ...args]);
 
 describe('the steadfast binary', () => {
   let dir: string;
@@ -53,5 +57,42 @@ describe('the steadfast binary', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^error: .*ECONNREFUSED/m);
+  });
+});
+
+describe('the steadfast command in the repository', () => {
+  it('links the bin to a committed file, so npm makes the link at install time, before anything is built', async () => {
+    // In a fresh clone `npm install` links bins before `npm run build` makes dist/, and skips a link whose
+    // target is missing; the private root package must not be called `steadfast` either, or npx picks it.
+    const readJson = (path: string) => JSON.parse(readFileSync(join(repo, path), 'utf8')) as { name: string; bin: Record<string, string> };
+    expect(readJson('package.json').name).not.toBe('steadfast');
+    const target = join(repo, 'packages/cli', readJson('packages/cli/package.json').bin.steadfast!);
+    const tracked = await run('git', ['ls-files', '--error-unmatch', target], process.env);
+    expect(tracked.code, `${target} must be committed: ${tracked.stderr}`).toBe(0);
+    expect(realpathSync(join(repo, 'node_modules/.bin/steadfast'))).toBe(target);
+  });
+
+  it('runs as `npx steadfast` from the repository root, through the bin link npm made at install time', async () => {
+    // The whole environment: npx needs its cache and configuration, as in a developer's shell.
+    const help = await run('npx', ['--no-install', 'steadfast', '--help'], process.env);
+    expect(help.stderr).toBe('');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: steadfast /);
+    expect(help.stdout).toContain('Exit codes:');
+  });
+
+  it('says how to build it when dist/ is missing (a fresh clone before "npm run build")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steadfast-cli-shim-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(join(repo, 'packages/cli/bin/steadfast.js'), join(dir, 'bin/steadfast.js'));
+      const unbuilt = await run(process.execPath, [join(dir, 'bin/steadfast.js'), '--help']);
+      expect(unbuilt.code).toBe(1);
+      expect(unbuilt.stdout).toBe('');
+      expect(unbuilt.stderr).toContain('the command is not built yet');
+      expect(unbuilt.stderr).toContain('run "npm run build" first');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

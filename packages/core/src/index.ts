@@ -42,5 +42,5 @@ export { systemClock } from './foundation/clock.js';
 export type { Clock, TimerHandle } from './foundation/clock.js';
 export { toMilliseconds, toEpochMs, formatDuration } from './foundation/duration.js';
 export type { DurationInput, TimeInput } from './foundation/duration.js';
-export { createSerializer, DEFAULT_MAX_PAYLOAD_BYTES } from './foundation/serialization.js';
+export { createSerializer, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD_BYTES } from './foundation/serialization.js';
 export type { Serializer, SerializerOptions, ErrorClass } from './foundation/serialization.js';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { PayloadTooLargeError, SerializationError, ValidationError, isSteadfastError } from '../src/foundation/errors.js';
-import { createSerializer, DEFAULT_MAX_PAYLOAD_BYTES } from '../src/foundation/serialization.js';
+import { createSerializer, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD_BYTES } from '../src/foundation/serialization.js';
 
 const s = createSerializer();
 const roundTrip = (value: unknown): unknown => s.deserialize(s.serialize(value, 'args'));
@@ -183,6 +183,83 @@ describe('size limit', () => {
     expect(() => s.serialize('x'.repeat(DEFAULT_MAX_PAYLOAD_BYTES - 2), 'args')).not.toThrow();
     expect(() => s.serialize('x'.repeat(DEFAULT_MAX_PAYLOAD_BYTES - 1), 'args')).toThrow(PayloadTooLargeError);
     expect(() => createSerializer({ maxPayloadBytes: 0 })).toThrow(ValidationError);
+  });
+});
+
+/** `levels` objects `{ a: { a: … leaf } }`, built without recursion; `wrap` makes one level around a value. */
+function nested(levels: number, wrap: (inner: unknown) => unknown = (inner) => ({ a: inner }), leaf: unknown = 1): unknown {
+  let value = leaf;
+  for (let i = 0; i < levels; i++) value = wrap(value);
+  return value;
+}
+
+describe('depth limit', () => {
+  it('refuses a value nested deeper than 256 levels with a SerializationError naming a shortened path, not a RangeError', () => {
+    expect(DEFAULT_MAX_DEPTH).toBe(256);
+    const error = refusal(() => s.serialize([nested(10_000)], 'args'));
+    expect(error.path).toBe('args[0].a.a….a.a.a');
+    expect(error.message).toBe("cannot serialize args[0].a.a….a.a.a: the payload is nested more than 256 levels deep (the serializer's maxDepth)");
+    // Far deeper than any stack: the walk stops at the limit instead of descending.
+    expect(refusal(() => s.serialize(nested(1_000_000, (inner) => [inner]), 'result of task t')).path).toBe('result of task t[0][0][0]…[0][0][0]');
+  });
+
+  it('accepts exactly the limit (the argument list is the first level) and round-trips it', () => {
+    const deepest = [nested(DEFAULT_MAX_DEPTH - 1)];
+    expect(roundTrip(deepest)).toEqual(deepest);
+    refusal(() => s.serialize([nested(DEFAULT_MAX_DEPTH)], 'args'));
+    // Leaves do not count as levels, and a Date does (it is an object), on both sides.
+    for (const leaf of [undefined, 1n, NaN, 'text']) expect(roundTrip([nested(DEFAULT_MAX_DEPTH - 1, undefined, leaf)])).toBeDefined();
+    refusal(() => s.serialize([nested(DEFAULT_MAX_DEPTH - 1, undefined, new Date(0))], 'args'));
+  });
+
+  it('counts arrays, objects, Maps, Sets, errors and escaped objects alike', () => {
+    const kinds: Array<(inner: unknown) => unknown> = [
+      (inner) => [inner],
+      (inner) => ({ a: inner }),
+      (inner) => new Map([['k', inner]]),
+      (inner) => new Set([inner]),
+      (inner) => Object.assign(new Error('e'), { detail: inner }),
+      (inner) => ({ $sf: 'x', v: inner }),
+    ];
+    const mixed = (levels: number): unknown => nested(levels, (() => { let i = 0; return (inner: unknown) => kinds[i++ % kinds.length]!(inner); })());
+    const small = createSerializer({ maxDepth: 12 });
+    const text = small.serialize(mixed(12), 'result');
+    expect(small.serialize(small.deserialize(text), 'result')).toBe(text);
+    expect(() => small.serialize(mixed(13), 'result')).toThrow(/nested more than 12 levels deep/);
+  });
+
+  it('refuses a stored payload that is too deep with a SerializationError on decode, however deep the text', () => {
+    const arrays = refusal(() => s.deserialize('['.repeat(100_000) + ']'.repeat(100_000)));
+    expect(arrays.path).toBe('value[0][0][0]…[0][0][0]');
+    expect(arrays.message).toBe("cannot deserialize value[0][0][0]…[0][0][0]: the payload is nested more than 256 levels deep (the serializer's maxDepth)");
+    expect(refusal(() => s.deserialize('{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000))).path).toBe('value.a.a.a….a.a.a');
+    const sets = '{"$sf":"set","v":['.repeat(5_000) + ']}'.repeat(5_000);
+    expect(refusal(() => s.deserialize(sets)).path).toBe('value.<element #0>.<element #0>.<element #0>….<element #0>.<element #0>.<element #0>');
+    const errors = '{"$sf":"error","v":{"name":"Error","message":"m","cause":'.repeat(5_000) + 'null' + '}}'.repeat(5_000);
+    expect(refusal(() => s.deserializeError(errors)).path).toBe('error.cause.cause.cause….cause.cause.cause');
+    // A payload written with a higher limit is refused by a reader with a lower one.
+    const text = createSerializer({ maxDepth: 10 }).serialize(nested(10), 'args');
+    expect(() => createSerializer({ maxDepth: 9 }).deserialize(text)).toThrow(/nested more than 9 levels deep/);
+  });
+
+  it('serializeError cuts a cause chain deeper than the limit to a string instead of throwing', () => {
+    let error = new Error('first');
+    for (let i = 1; i <= 1_000; i++) error = new Error(`wrapped ${i}`, { cause: error });
+    const back = s.deserializeError(s.serializeError(error));
+    let levels = 0;
+    let cause: unknown = back;
+    for (; cause instanceof Error; levels++) cause = cause.cause;
+    expect(levels).toBe(DEFAULT_MAX_DEPTH);
+    expect(cause).toBe(`Error: wrapped ${1_000 - DEFAULT_MAX_DEPTH}`);
+  });
+
+  it('short paths stay whole, and a nonsense maxDepth is refused', () => {
+    const error = refusal(() => createSerializer({ maxDepth: 2 }).serialize({ list: [{ x: 1 }] }, 'args'));
+    expect(error.path).toBe('args.list[0]');
+    for (const maxDepth of [0, -1, 1.5, 513, Number.NaN, '3' as never]) {
+      expect(() => createSerializer({ maxDepth })).toThrow(ValidationError);
+    }
+    expect(() => createSerializer({ maxDepth: 512 })).not.toThrow();
   });
 });
 

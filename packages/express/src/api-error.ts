@@ -31,6 +31,15 @@ const STATUS_BY_CODE: Record<string, number> = {
   STORAGE_UNAVAILABLE: 503,
 };
 
+/** Logs a request's server-side failure with the runtime's logger, if it has one. */
+export function logRequestError(runtime: RouterClient, req: Request, error: unknown, message: string): void {
+  try {
+    runtime.logger?.error({ err: error, method: req.method, url: req.originalUrl }, message);
+  } catch {
+    // A broken logger must not turn an error answer into a hung request.
+  }
+}
+
 /** Sends `{ error: { code, message } }` with `status`. */
 export function sendError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
@@ -55,11 +64,7 @@ export function jsonErrorHandler(runtime: RouterClient): ErrorRequestHandler {
     if (typeof fields.status === 'number' && fields.status >= 400 && fields.status < 500) {
       return sendError(res, fields.status, 'BAD_REQUEST', message);
     }
-    try {
-      runtime.logger?.error({ err: error, method: req.method, url: req.originalUrl }, 'steadfast router: request failed');
-    } catch {
-      // A broken logger must not turn an error answer into a hung request.
-    }
+    logRequestError(runtime, req, error, 'steadfast router: request failed');
     sendError(res, 500, typeof fields.code === 'string' ? fields.code : 'INTERNAL', 'internal error; see the server log');
   };
 }

@@ -2,6 +2,7 @@ import express, { type Request, type Router } from 'express';
 import type { ListWorkflowsFilter, WorkflowStatus } from '@steadfast/core';
 import { eventToJson, toJsonValue, workflowToJson } from '@steadfast/core/integration';
 import { ApiError, asyncHandler } from './api-error.js';
+import { WORKFLOW_STATUSES } from '@steadfast/core';
 import { guardMutation } from './request-guards.js';
 import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
 import { stepsFromHistory } from './workflow-json.js';
@@ -51,7 +52,12 @@ export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions)
     }
     const { name, payload } = body as { name?: unknown; payload?: unknown };
     if (typeof name !== 'string' || name.trim() === '') throw new ApiError(400, 'VALIDATION', 'the body needs "name": the signal name, a non-empty string');
-    await runtime.signal(id, name, payload);
+    await runtime.signal(id, name, payload).catch((error: unknown) => {
+      // The payload is the client's input, so one the codec refuses (e.g. nested too deeply) is a bad
+      // request like any other; its message names the path.
+      if ((error as { code?: unknown } | null)?.code === 'SERIALIZATION') throw new ApiError(400, 'VALIDATION', (error as Error).message);
+      throw error;
+    });
     res.json({ workflow: workflowToJson(await (await runtime.getWorkflow(id)).info()) });
   }));
 
@@ -75,18 +81,33 @@ function param(req: Request): string {
 
 const QUERY_KEYS = ['status', 'name', 'queue', 'limit'] as const;
 
+/**
+ * The filter of `GET /api/workflows`. Every query parameter is checked: a misspelt or unknown one would
+ * otherwise be ignored and answer every workflow, which looks like a working filter.
+ */
 function listFilter(req: Request, maxLimit: number): ListWorkflowsFilter {
+  for (const key of Object.keys(req.query)) {
+    if (!(QUERY_KEYS as readonly string[]).includes(key)) {
+      throw new ApiError(400, 'VALIDATION', `unknown query parameter ${JSON.stringify(key)}; GET /api/workflows takes ${QUERY_KEYS.join(', ')}`);
+    }
+  }
   const filter: ListWorkflowsFilter = {};
   const value = (key: (typeof QUERY_KEYS)[number]): string | undefined => {
     const raw = req.query[key];
     if (raw === undefined || raw === '') return undefined;
-    if (typeof raw !== 'string') throw new ApiError(400, 'VALIDATION', `query parameter ${key} must be given once, as a string`);
+    if (typeof raw !== 'string') throw new ApiError(400, 'VALIDATION', `query parameter ${key} must be given once, as a plain string (not repeated, not ${key}[…]=)`);
     return raw;
   };
   const status = value('status');
   if (status !== undefined) {
-    const statuses = status.split(',').map((s) => s.trim()).filter((s) => s !== '') as WorkflowStatus[];
-    filter.status = statuses.length === 1 ? statuses[0] : statuses;
+    const statuses = status.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (statuses.length === 0) throw new ApiError(400, 'VALIDATION', `query parameter status names no status: ${JSON.stringify(status)}`);
+    for (const entry of statuses) {
+      if (!(WORKFLOW_STATUSES as readonly string[]).includes(entry)) {
+        throw new ApiError(400, 'VALIDATION', `query parameter status: invalid status ${JSON.stringify(entry)}; expected one or more of ${WORKFLOW_STATUSES.join(', ')}, comma-separated`);
+      }
+    }
+    filter.status = statuses.length === 1 ? (statuses[0] as WorkflowStatus) : (statuses as WorkflowStatus[]);
   }
   const name = value('name');
   if (name !== undefined) filter.name = name;

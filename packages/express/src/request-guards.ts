@@ -1,6 +1,6 @@
-import type { RequestHandler } from 'express';
-import { sendError } from './api-error.js';
-import type { AuthorizeFn } from './router-options.js';
+import type { Request, RequestHandler } from 'express';
+import { logRequestError, sendError } from './api-error.js';
+import type { AuthorizeFn, RouterClient } from './router-options.js';
 
 /**
  * Header every mutation must carry (any non-empty value; the dashboard sends `1`). A browser sends a
@@ -9,15 +9,26 @@ import type { AuthorizeFn } from './router-options.js';
  */
 export const CSRF_HEADER = 'X-Steadfast-CSRF';
 
-/** Answers 401 unless `authorize(req)` resolves to exactly `true`. With no `authorize` everything passes. */
-export function requireAuthorization(authorize: AuthorizeFn | undefined): RequestHandler {
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Answers 401 unless `authorize(req)` resolves to exactly `true`. With no `authorize` everything passes.
+ * An `authorize` that throws (logged) or does not settle within `timeoutMs` answers 503: the request is
+ * neither allowed nor blamed on the client, and it does not hang with the authorization backend.
+ */
+export function requireAuthorization(authorize: AuthorizeFn | undefined, timeoutMs: number, runtime: RouterClient): RequestHandler {
   return async (req, res, next) => {
     if (!authorize) return next();
-    let allowed: boolean;
+    let allowed: boolean | typeof TIMED_OUT;
     try {
-      allowed = (await authorize(req)) === true;
+      allowed = await settleWithin(authorize, req, timeoutMs);
     } catch (error) {
-      return next(error);
+      logRequestError(runtime, req, error, 'steadfast router: authorize threw; answered 503');
+      return sendError(res, 503, 'AUTHORIZATION_UNAVAILABLE', 'authorization failed on the server; try again later');
+    }
+    if (allowed === TIMED_OUT) {
+      logRequestError(runtime, req, undefined, `steadfast router: authorize did not settle within ${timeoutMs} ms; answered 503`);
+      return sendError(res, 503, 'AUTHORIZATION_UNAVAILABLE', `authorization did not answer within ${timeoutMs} ms; try again later`);
     }
     if (!allowed) {
       res.setHeader('Cache-Control', 'no-store');
@@ -25,6 +36,21 @@ export function requireAuthorization(authorize: AuthorizeFn | undefined): Reques
     }
     next();
   };
+}
+
+/** `authorize(req) === true`, or TIMED_OUT after `timeoutMs`; a late rejection is dropped, not left unhandled. */
+async function settleWithin(authorize: AuthorizeFn, req: Request, timeoutMs: number): Promise<boolean | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const decision = Promise.resolve().then(() => authorize(req)).then((answer) => answer === true);
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+  });
+  try {
+    return await Promise.race([decision, deadline]);
+  } finally {
+    clearTimeout(timer);
+    decision.catch(() => undefined);
+  }
 }
 
 /**

@@ -25,9 +25,16 @@ export interface SteadfastRouterOptions {
    * Decides whether a request may read or change workflows: return (or resolve) `true` to allow it,
    * `false` to answer 401. Called for the dashboard, its assets, the JSON API and `/metrics` (unless
    * `publicMetrics`); never for `/healthz` and `/readyz`. Required, unless the router is explicitly
-   * read-only and public: `{ readOnly: true, allowUnauthenticatedReadOnly: true }`.
+   * read-only and public: `{ readOnly: true, allowUnauthenticatedReadOnly: true }`. When it throws, rejects
+   * or does not settle within `authorizeTimeoutMs`, the request is answered 503 `AUTHORIZATION_UNAVAILABLE`
+   * (never allowed).
    */
   authorize?: AuthorizeFn;
+  /**
+   * How long a request waits for `authorize` to settle before it is answered 503, so an authorization
+   * backend that hangs does not hang every request with it. Default 5000 ms.
+   */
+  authorizeTimeoutMs?: number;
   /**
    * Refuse every mutation (retry, cancel, signal) with 403 `READ_ONLY`; the dashboard hides its buttons.
    * Default `false`.
@@ -74,6 +81,7 @@ export interface SteadfastRouterOptions {
 /** Options with defaults applied and checked. */
 export interface ResolvedRouterOptions {
   authorize: AuthorizeFn | undefined;
+  authorizeTimeoutMs: number;
   readOnly: boolean;
   basePath: string;
   isReady: (() => boolean | Promise<boolean>) | undefined;
@@ -88,7 +96,7 @@ export interface ResolvedRouterOptions {
 }
 
 const KNOWN = [
-  'authorize', 'readOnly', 'allowUnauthenticatedReadOnly', 'basePath', 'isReady', 'requireStarted', 'readinessTimeoutMs',
+  'authorize', 'authorizeTimeoutMs', 'readOnly', 'allowUnauthenticatedReadOnly', 'basePath', 'isReady', 'requireStarted', 'readinessTimeoutMs',
   'registry', 'collectDefaultMetrics', 'metricsPrefix', 'publicMetrics', 'dashboard', 'maxListLimit',
 ];
 
@@ -127,6 +135,7 @@ export function resolveRouterOptions(options: SteadfastRouterOptions | undefined
   }
   return {
     authorize,
+    authorizeTimeoutMs: positiveInteger(options.authorizeTimeoutMs ?? 5000, 'authorizeTimeoutMs'),
     readOnly,
     basePath: basePath.length > 1 ? basePath.replace(/\/+$/, '') : '/',
     isReady: options.isReady,

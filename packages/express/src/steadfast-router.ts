@@ -22,7 +22,8 @@ import { resolveRouterOptions, type RouterClient, type SteadfastRouterOptions } 
  * | `GET /healthz`, `GET /readyz` | liveness; readiness (503 unless started, `isReady()` and storage reachable) | no |
  *
  * Errors are JSON `{ error: { code, message } }`: 400 `VALIDATION`, 401 `UNAUTHORIZED`, 403 `READ_ONLY` or
- * `CSRF`, 404 `WORKFLOW_NOT_FOUND`, 500 `INTERNAL` (logged with the runtime's logger).
+ * `CSRF`, 404 `WORKFLOW_NOT_FOUND`, 500 `INTERNAL` (logged with the runtime's logger), 503
+ * `AUTHORIZATION_UNAVAILABLE` when `authorize` throws or does not settle within `authorizeTimeoutMs`.
  *
  * @example
  * ```ts
@@ -38,7 +39,7 @@ export function steadfastRouter(client: RouterClient, options: SteadfastRouterOp
   }
   const resolved = resolveRouterOptions(options);
   const registry = createMetrics(client, resolved);
-  const authorized = requireAuthorization(resolved.authorize);
+  const authorized = requireAuthorization(resolved.authorize, resolved.authorizeTimeoutMs, client);
   const errors = jsonErrorHandler(client);
   const router = express.Router();
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import express from 'express';
+import type { Runtime } from '@steadfast/core';
 import { approval, checkout, CSRF, failedCheckout, napper, startServer, switches, waitFor, type TestServer } from './harness.js';
 import { steadfastRouter } from '../src/index.js';
 
@@ -35,6 +36,7 @@ describe('construction', () => {
     expect(() => steadfastRouter(runtime, { authorize: 'yes' as never })).toThrow(/authorize must be a function/);
     expect(() => steadfastRouter(runtime, { authorize: () => true, basePath: 'x' })).toThrow(/basePath/);
     expect(() => steadfastRouter(runtime, { authorize: () => true, colour: 1 } as never)).toThrow(/unknown option "colour"/);
+    expect(() => steadfastRouter(runtime, { authorize: () => true, authorizeTimeoutMs: 0 })).toThrow(/authorizeTimeoutMs must be a positive whole number/);
     expect(() => steadfastRouter({} as never, { authorize: () => true })).toThrow(/must be a Steadfast Runtime/);
     expect(steadfastRouter(runtime, { readOnly: true, allowUnauthenticatedReadOnly: true })).toBeTypeOf('function');
     expect(steadfastRouter(runtime, { authorize: () => true })).toBeTypeOf('function');
@@ -64,15 +66,36 @@ describe('authorization', () => {
     expect(app.status).toBe(200);
   });
 
-  it('answers 500 (not 200) when authorize throws', async () => {
-    server = await startServer({
-      authorize: () => {
-        throw new Error('auth backend down');
-      },
-    });
-    const { status, body } = await call('/api/stats');
-    expect(status).toBe(500);
-    expect(body.error.message).not.toContain('auth backend down');
+  it('answers 503 (not 200, not 500) when authorize throws or rejects, and logs it without telling the client', async () => {
+    const logged: Array<{ obj: { err?: unknown }; msg: string }> = [];
+    const logger = { error: (obj: object, msg: string) => logged.push({ obj, msg }) };
+    let fail = (): never => {
+      throw new Error('auth backend down');
+    };
+    server = await startServer({ authorize: () => fail() }, { wrap: (runtime) => Object.create(runtime, { logger: { value: logger } }) as Runtime });
+    for (const path of ['/api/stats', '/']) {
+      const { status, body } = await call(path);
+      expect(status, path).toBe(503);
+      expect(body, path).toEqual({ error: { code: 'AUTHORIZATION_UNAVAILABLE', message: 'authorization failed on the server; try again later' } });
+    }
+    expect(logged).toHaveLength(2);
+    expect(logged[0]!.msg).toBe('steadfast router: authorize threw; answered 503');
+    expect((logged[0]!.obj.err as Error).message).toBe('auth backend down');
+    fail = () => Promise.reject(new Error('rejected')) as never;
+    expect((await call('/api/stats')).status).toBe(503);
+  });
+
+  it('answers 503 when authorize does not settle within authorizeTimeoutMs, instead of hanging the request', async () => {
+    server = await startServer({ authorize: () => new Promise<boolean>(() => {}), authorizeTimeoutMs: 300 });
+    const began = Date.now();
+    const { status, body } = await call('/api/workflows');
+    expect(Date.now() - began).toBeGreaterThanOrEqual(290);
+    expect(status).toBe(503);
+    expect(body).toEqual({ error: { code: 'AUTHORIZATION_UNAVAILABLE', message: 'authorization did not answer within 300 ms; try again later' } });
+    // A slow answer within the limit still counts.
+    await server.close();
+    server = await startServer({ authorize: () => new Promise<boolean>((done) => setTimeout(() => done(true), 100)), authorizeTimeoutMs: 2_000 });
+    expect((await call('/api/workflows')).status).toBe(200);
   });
 });
 
@@ -134,6 +157,32 @@ describe('JSON API', () => {
     expect((await call('/api/workflows?limit=100000', { headers: bearer })).status).toBe(400);
     expect((await call('/api/workflows?status=failed&status=pending', { headers: bearer })).status).toBe(400);
     expect((await call('/api/nowhere', { headers: bearer })).body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses unknown and malformed query parameters of the list with 400 VALIDATION naming them', async () => {
+    server = await startServer({ authorize });
+    await failedCheckout(server.runtime, 'listed-1');
+    const refused = async (query: string, message: string | RegExp) => {
+      const res = await call(`/api/workflows?${query}`, { headers: bearer });
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.code, query).toBe('VALIDATION');
+      expect(res.body.error.message, query).toMatch(message);
+    };
+    await refused('statuses=failed', 'unknown query parameter "statuses"; GET /api/workflows takes status, name, queue, limit');
+    await refused('status=failed&colour=red', 'unknown query parameter "colour"');
+    await refused('name[a]=b', 'unknown query parameter "name[a]"');
+    await refused('name=a&name=b', 'query parameter name must be given once, as a plain string');
+    await refused('status=failed,sideways', /^query parameter status: invalid status "sideways"; expected one or more of pending, running,/);
+    await refused('status=Failed', 'invalid status "Failed"');
+    await refused('status=,', 'query parameter status names no status: ","');
+    // What the dashboard sends still works: known parameters, empty ones left out or blank.
+    const listed = await call('/api/workflows?status=failed,&name=&limit=100', { headers: bearer });
+    expect(listed.status).toBe(200);
+    expect(listed.body.workflows.map((w: { id: string }) => w.id)).toEqual(['listed-1']);
+  });
+
+  it('answers 400 for bad mutations and signals', async () => {
+    server = await startServer({ authorize });
 
     switches.chargeFails = false;
     await (await server.runtime.startWorkflow(checkout, ['o-2', 1], { id: 'done-2' })).result();
@@ -192,6 +241,28 @@ describe('JSON API', () => {
     expect(res.status).toBe(200);
     expect(res.body.workflow.id).toBe('approve-9');
     expect(await handle.result()).toEqual({ orderId: 'o-9', approved: true });
+  });
+
+  it('refuses a signal payload nested too deeply with 400 VALIDATION naming its path, stores nothing and logs no stack', async () => {
+    const logged: unknown[] = [];
+    const logger = { error: (obj: object, msg: string) => logged.push({ obj, msg }) };
+    server = await startServer({ authorize }, { wrap: (runtime) => Object.create(runtime, { logger: { value: logger } }) as Runtime });
+    const handle = await server.runtime.startWorkflow(approval, ['o-deep'], { id: 'approve-deep' });
+    const deep = '{"a":'.repeat(2_000) + '1' + '}'.repeat(2_000);
+    const res = await call('/api/workflows/approve-deep/signal', {
+      method: 'POST',
+      headers: { ...bearer, ...CSRF, 'content-type': 'application/json' },
+      body: `{"name":"decision","payload":${deep}}`,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: {
+        code: 'VALIDATION',
+        message: "cannot serialize payload of signal decision.a.a.a….a.a.a: the payload is nested more than 256 levels deep (the serializer's maxDepth)",
+      },
+    });
+    expect(logged).toEqual([]);
+    expect((await handle.history()).map((e) => e.type)).not.toContain('signal_sent');
   });
 });
 

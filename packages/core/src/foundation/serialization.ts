@@ -10,6 +10,10 @@
  * `args[0]["weird key"]`. Inside a Map the value for a key is written `args[0].get("a")` (primitive keys
  * as literals, other keys as `<key #2>`, the entry index) and the key itself `args[0].<key #2>`; a Set
  * element is `args[0].<element #3>`.
+ *
+ * Payloads nested deeper than `maxDepth` levels are refused on encode and on decode, so a deep value fails
+ * with a SerializationError instead of overflowing the call stack: the walk checks the depth before it
+ * descends, and the limit is far below the depth at which the stack would run out.
  */
 import { Buffer } from 'node:buffer';
 import { PayloadTooLargeError, SerializationError, SteadfastError, ValidationError } from './errors.js';
@@ -19,9 +23,21 @@ export type ErrorClass = new (...args: any[]) => Error;
 /** Default for {@link SerializerOptions.maxPayloadBytes}: 1 MiB. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1_048_576;
 
+/** Default for {@link SerializerOptions.maxDepth}: 256 levels. */
+export const DEFAULT_MAX_DEPTH = 256;
+// The walk takes about five stack frames a level, and from an empty stack Node's default stack overflowed
+// near 1,270 levels of plain objects; this ceiling leaves the caller's own frames a wide margin.
+const MAX_DEPTH_CEILING = 512;
+
 export interface SerializerOptions {
   /** Largest serialized payload in bytes (UTF-8). Default 1 MiB (1_048_576). */
   maxPayloadBytes?: number;
+  /**
+   * Deepest nesting of a payload, in levels of arrays, objects, Maps, Sets, Dates and errors (an argument
+   * list is the first level, so an argument may nest one level less). Deeper payloads are refused with a
+   * {@link SerializationError} on serialize and on deserialize. Default 256; at most 512.
+   */
+  maxDepth?: number;
   /** Extra error classes that may be revived by name, in addition to the built-in ones. Default none. */
   errorClasses?: ErrorClass[];
 }
@@ -29,11 +45,14 @@ export interface SerializerOptions {
 export interface Serializer {
   /**
    * Encode to JSON text. `label` names the root in error paths and messages, e.g. `'args'` or
-   * `'result of Orders.charge'`. Throws {@link SerializationError} for values that cannot round-trip and
-   * {@link PayloadTooLargeError} when the text is over `maxPayloadBytes`.
+   * `'result of Orders.charge'`. Throws {@link SerializationError} for values that cannot round-trip or are
+   * nested deeper than `maxDepth`, and {@link PayloadTooLargeError} when the text is over `maxPayloadBytes`.
    */
   serialize(value: unknown, label: string): string;
-  /** Decode text made by `serialize`. Throws {@link SerializationError} on invalid JSON or an unknown tag. */
+  /**
+   * Decode text made by `serialize`. Throws {@link SerializationError} on invalid JSON, an unknown tag, or
+   * nesting deeper than `maxDepth`.
+   */
   deserialize(text: string): unknown;
   /**
    * Encode an error (anything thrown) for storage; never throws: unserializable parts are replaced by their
@@ -42,7 +61,8 @@ export interface Serializer {
   serializeError(error: unknown): string;
   /**
    * Decode an error stored by `serializeError`, reviving its class when allowed. Always returns an Error
-   * instance; throws {@link SerializationError} only if the text itself is corrupt.
+   * instance; throws {@link SerializationError} only if the text itself is corrupt (or nested deeper than
+   * `maxDepth`, which `serializeError` never writes).
    */
   deserializeError(text: string): Error;
   /** Registers more error classes that may be revived; a class replaces an earlier one of the same name. */
@@ -52,8 +72,14 @@ export interface Serializer {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-/** `lenient`: serializeError's mode, skip instead of refusing. `ancestors`: objects on the branch being walked. */
-interface Walk { lenient: boolean; ancestors: Map<object, string> }
+/**
+ * `lenient`: serializeError's mode, skip instead of refusing. `ancestors`: objects on the branch being walked,
+ * with their paths, in order from the root (so its size is the depth).
+ */
+interface Walk { lenient: boolean; ancestors: Map<object, string>; maxDepth: number }
+
+/** What a decode carries: the classes errors may be revived as, and the paths of the containers being decoded. */
+interface Decoding { classes: Map<string, ErrorClass>; maxDepth: number; branch: string[] }
 
 const TAG = '$sf';
 const BUILTIN_ERRORS = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError];
@@ -77,24 +103,30 @@ export function createSerializer(options: SerializerOptions = {}): Serializer {
   if (!Number.isSafeInteger(limit) || limit <= 0) {
     throw new ValidationError(`maxPayloadBytes must be a positive integer, got ${String(limit)}`);
   }
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!Number.isSafeInteger(maxDepth) || maxDepth <= 0 || maxDepth > MAX_DEPTH_CEILING) {
+    throw new ValidationError(`maxDepth must be a whole number from 1 to ${MAX_DEPTH_CEILING}, got ${String(maxDepth)}`);
+  }
   const classes = new Map<string, ErrorClass>();
   const registerErrorClass = (...list: ErrorClass[]): void => {
     for (const cls of list) classes.set(errorClassName(cls), cls);
   };
   registerErrorClass(...BUILTIN_ERRORS, ...(options.errorClasses ?? []));
+  const walk = (lenient: boolean): Walk => ({ lenient, ancestors: new Map(), maxDepth });
+  const decoding = (): Decoding => ({ classes, maxDepth, branch: [] });
 
   return {
     serialize(value, label) {
-      const text = JSON.stringify(encode(value, label, { lenient: false, ancestors: new Map() }));
+      const text = JSON.stringify(encode(value, label, walk(false)));
       const bytes = Buffer.byteLength(text, 'utf8');
       if (bytes > limit) throw new PayloadTooLargeError(label, bytes, limit);
       return text;
     },
-    deserialize: (text) => decode(parse(text), 'value', classes),
+    deserialize: (text) => decode(parse(text), 'value', decoding()),
     serializeError(error) {
       try {
-        const walk: Walk = { lenient: true, ancestors: new Map() };
-        const text = JSON.stringify(error instanceof Error ? encode(error, 'error', walk) : encodeThrown(error, walk));
+        const lenient = walk(true);
+        const text = JSON.stringify(error instanceof Error ? encode(error, 'error', lenient) : encodeThrown(error, lenient));
         // Never throws, so an oversized error is cut down to what a reader needs most.
         return Buffer.byteLength(text, 'utf8') <= limit ? text : minimalError(error);
       } catch {
@@ -102,7 +134,7 @@ export function createSerializer(options: SerializerOptions = {}): Serializer {
       }
     },
     deserializeError(text) {
-      const value = decode(parse(text), 'error', classes);
+      const value = decode(parse(text), 'error', decoding());
       return value instanceof Error ? value : new Error(typeof value === 'string' ? value : describe(value));
     },
     registerErrorClass,
@@ -127,6 +159,7 @@ function encode(value: unknown, path: string, walk: Walk): Json {
   if (seenAt !== undefined) {
     throw refuse(path, `a circular reference is not serializable (the value contains itself: ${path} is ${seenAt})`);
   }
+  if (walk.ancestors.size >= walk.maxDepth) throw tooDeep('serialize', [...walk.ancestors.values()], path, walk.maxDepth);
   walk.ancestors.set(obj, path);
   try {
     return encodeObject(obj, path, walk);
@@ -247,10 +280,10 @@ function parse(text: string): unknown {
   }
 }
 
-function decode(json: unknown, path: string, classes: Map<string, ErrorClass>): unknown {
-  if (Array.isArray(json)) return json.map((item, i) => decode(item, `${path}[${i}]`, classes));
+function decode(json: unknown, path: string, ctx: Decoding): unknown {
+  if (Array.isArray(json)) return nested(ctx, path, () => json.map((item, i) => decode(item, `${path}[${i}]`, ctx)));
   if (!isRecord(json)) return json;
-  if (!Object.hasOwn(json, TAG)) return decodeFields(json, path, classes);
+  if (!Object.hasOwn(json, TAG)) return nested(ctx, path, () => decodeFields(json, path, ctx));
   const { [TAG]: name, v } = json;
   const malformed = (): SerializationError =>
     new SerializationError(path, `cannot deserialize ${path}: malformed ${JSON.stringify(name)} value`);
@@ -267,27 +300,41 @@ function decode(json: unknown, path: string, classes: Map<string, ErrorClass>): 
       return new Date(v === null ? NaN : v);
     case 'map':
       if (!Array.isArray(v) || !v.every((e) => Array.isArray(e) && e.length === 2)) throw malformed();
-      return new Map((v as [unknown, unknown][]).map(([k, val], i) => {
-        const key = decode(k, `${path}.<key #${i}>`, classes);
-        return [key, decode(val, `${path}.get(${describeMapKey(key, i)})`, classes)];
-      }));
+      return nested(ctx, path, () => new Map((v as [unknown, unknown][]).map(([k, val], i) => {
+        const key = decode(k, `${path}.<key #${i}>`, ctx);
+        return [key, decode(val, `${path}.get(${describeMapKey(key, i)})`, ctx)];
+      })));
     case 'set':
       if (!Array.isArray(v)) throw malformed();
-      return new Set(v.map((item, i) => decode(item, `${path}.<element #${i}>`, classes)));
+      return nested(ctx, path, () => new Set(v.map((item, i) => decode(item, `${path}.<element #${i}>`, ctx))));
     case 'object':
       if (!isRecord(v)) throw malformed();
-      return decodeFields(v, path, classes);
+      return nested(ctx, path, () => decodeFields(v, path, ctx));
     case 'error':
       if (!isRecord(v)) throw malformed();
-      return reviveError(v, path, classes);
+      return nested(ctx, path, () => reviveError(v, path, ctx));
     default:
       throw new SerializationError(path, `cannot deserialize ${path}: unknown tag ${JSON.stringify(name)}`);
   }
 }
 
-function decodeFields(json: Record<string, unknown>, path: string, classes: Map<string, ErrorClass>): object {
+/**
+ * Decodes the contents of the container at `path` with `run`, one level deeper. The same containers count
+ * as in encode (a leaf tag such as a BigInt does not), so whatever `serialize` accepted decodes.
+ */
+function nested<T>(ctx: Decoding, path: string, run: () => T): T {
+  if (ctx.branch.length >= ctx.maxDepth) throw tooDeep('deserialize', ctx.branch, path, ctx.maxDepth);
+  ctx.branch.push(path);
+  try {
+    return run();
+  } finally {
+    ctx.branch.pop();
+  }
+}
+
+function decodeFields(json: Record<string, unknown>, path: string, ctx: Decoding): object {
   const out = {};
-  for (const key of Object.keys(json)) setOwn(out, key, decode(json[key], propPath(path, key), classes), true);
+  for (const key of Object.keys(json)) setOwn(out, key, decode(json[key], propPath(path, key), ctx), true);
   return out;
 }
 
@@ -295,21 +342,21 @@ function decodeFields(json: Record<string, unknown>, path: string, classes: Map<
  * Only allowlisted classes are revived (a payload must not pick an arbitrary prototype), and without
  * calling the constructor, whose signature is unknown; every field becomes an own property.
  */
-function reviveError(record: Record<string, unknown>, path: string, classes: Map<string, ErrorClass>): Error {
+function reviveError(record: Record<string, unknown>, path: string, ctx: Decoding): Error {
   const name = typeof record.name === 'string' ? record.name : 'Error';
-  const Class = classes.get(typeof record.class === 'string' ? record.class : name) ?? Error;
+  const Class = ctx.classes.get(typeof record.class === 'string' ? record.class : name) ?? Error;
   const error = Object.create(Class.prototype) as Error;
   if (isRecord(record.props)) {
     for (const key of Object.keys(record.props)) {
-      setOwn(error, key, decode(record.props[key], propPath(path, key), classes), true);
+      setOwn(error, key, decode(record.props[key], propPath(path, key), ctx), true);
     }
   }
   setOwn(error, 'name', name, false);
   setOwn(error, 'message', typeof record.message === 'string' ? record.message : '', false);
   if (typeof record.stack === 'string') setOwn(error, 'stack', record.stack, false);
-  if (Object.hasOwn(record, 'code')) setOwn(error, 'code', decode(record.code, `${path}.code`, classes), true);
-  if (Object.hasOwn(record, 'cause')) setOwn(error, 'cause', decode(record.cause, `${path}.cause`, classes), false);
-  if (Array.isArray(record.errors)) setOwn(error, 'errors', decode(record.errors, `${path}.errors`, classes), false);
+  if (Object.hasOwn(record, 'code')) setOwn(error, 'code', decode(record.code, `${path}.code`, ctx), true);
+  if (Object.hasOwn(record, 'cause')) setOwn(error, 'cause', decode(record.cause, `${path}.cause`, ctx), false);
+  if (Array.isArray(record.errors)) setOwn(error, 'errors', decode(record.errors, `${path}.errors`, ctx), false);
   if (error instanceof SteadfastError) Object.defineProperty(error, STEADFAST_BRAND, { value: true });
   return error;
 }
@@ -320,6 +367,20 @@ function tag(name: string, v: Json): JsonObject {
 
 function refuse(path: string, reason: string): SerializationError {
   return new SerializationError(path, `cannot serialize ${path}: ${reason}`);
+}
+
+/** Levels kept at each end of the path of a too-deep value. */
+const PATH_ENDS = 3;
+
+/**
+ * Refuses the container at `path` below the enclosing containers at `branch` (their paths, from the root;
+ * each extends the one before). The path keeps its first and last levels: `args[0].a.a….a.a.a`.
+ */
+function tooDeep(operation: 'serialize' | 'deserialize', branch: readonly string[], path: string, maxDepth: number): SerializationError {
+  const shown = branch.length > 2 * PATH_ENDS + 1
+    ? `${branch[PATH_ENDS]!}…${path.slice(branch[branch.length - PATH_ENDS]!.length)}`
+    : path;
+  return new SerializationError(shown, `cannot ${operation} ${shown}: the payload is nested more than ${maxDepth} levels deep (the serializer's maxDepth)`);
 }
 
 /** defineProperty, unlike assignment, never treats `__proto__` as the prototype setter. */

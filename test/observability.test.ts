@@ -26,7 +26,7 @@ describe('observability', () => {
     const flaky = defineTask('flakyObs', async () => {
       if (taskContext().attempt === 1) throw new Error('first attempt fails');
       return 'ok';
-    }, { retries: 1, backoff: { type: 'fixed', initial: 5 } });
+    }, { retries: 1, backoff: { type: 'fixed', initial: 250 } }); // long enough that the retry still lies ahead once its write returns
     const wf = defineWorkflow('observed', async () => {
       workflowLogger().info('before the sleep');
       await flaky();

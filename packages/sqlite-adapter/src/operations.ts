@@ -20,3 +20,8 @@ export const OPERATIONS: OperationsOn<SqliteDatabase> = {
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,
 };
+
+/** The operations that only read: a turn of nothing but reads needs no transaction. */
+export const READS: ReadonlySet<keyof typeof OPERATIONS> = new Set([
+  'getWorkflow', 'listWorkflows', 'history', 'unfinishedNames', 'listSchedules', 'stats', 'nextDueAt', 'loadExecution',
+] as const);

@@ -13,7 +13,8 @@ import {
 } from '@steadfast/core/adapter';
 import { migrate } from './migrations.js';
 import { SqliteDatabase } from './sqlite-database.js';
-import { OPERATIONS } from './operations.js';
+import { GroupCommit } from './group-commit.js';
+import { OPERATIONS, READS } from './operations.js';
 import { runTransactionStep } from './sql/transaction-step.js';
 
 /** Options of `new SqliteAdapter(...)`. */
@@ -59,6 +60,7 @@ export class SqliteAdapter implements StorageAdapter {
   private closed = false;
   private readonly changePollMs: number;
   private readonly watchers = new Set<NodeJS.Timeout>();
+  private readonly commits: GroupCommit;
 
   constructor(options: SqliteAdapterOptions) {
     if (typeof options?.filename !== 'string' || options.filename.length === 0) {
@@ -83,8 +85,10 @@ export class SqliteAdapter implements StorageAdapter {
     if (!Number.isInteger(this.changePollMs) || this.changePollMs < 1) {
       throw new ValidationError(`invalid changePollMs: ${options.changePollMs} (expected a whole number of milliseconds >= 1)`);
     }
-    // SQLite operations are synchronous: each runs whole on the connection once it is free.
-    Object.assign(this, bindOperations(OPERATIONS, <T>(operation: (db: SqliteDatabase) => T | Promise<T>) => this.run(operation) as Promise<T>));
+    this.commits = new GroupCommit(() => (this.opening ??= this.open()), () => this.exclusive);
+    // SQLite operations are synchronous: each runs whole on the connection, with the others of its turn.
+    const run = <T>(operation: (db: SqliteDatabase) => T | Promise<T>, name: keyof StorageOperations) => this.run(operation, !READS.has(name)) as Promise<T>;
+    Object.assign(this, bindOperations(OPERATIONS, run));
   }
 
   /** The knex instance on this database (opened on first use), for the application's own queries. */
@@ -94,14 +98,12 @@ export class SqliteAdapter implements StorageAdapter {
   }
 
   /**
-   * Runs a synchronous operation on the connection, never inside another caller's open transactional
-   * step: the gate is checked with no await between it and the operation.
+   * Runs a synchronous operation on the connection with the others asked for in the same turn (group
+   * commit), never inside another caller's open transactional step.
    */
-  private async run<T>(op: (database: SqliteDatabase) => T): Promise<T> {
+  private async run<T>(op: (database: SqliteDatabase) => T, write = true): Promise<T> {
     if (this.closed) throw new ValidationError(`the SQLite adapter for ${this.filename} is closed`);
-    const database = await (this.opening ??= this.open());
-    while (this.exclusive) await this.exclusive;
-    return op(database);
+    return this.commits.run(op, write);
   }
 
   private async open(): Promise<SqliteDatabase> {
@@ -127,11 +129,11 @@ export class SqliteAdapter implements StorageAdapter {
    * costs microseconds. The callback gets 0 ("look now"): what became due is for the claim to find out.
    */
   async subscribe(onDue: (dueAt: number) => void): Promise<() => Promise<void>> {
-    let last = await this.run((database) => database.db.pragma('data_version', { simple: true }) as number);
+    let last = await this.run((database) => database.db.pragma('data_version', { simple: true }) as number, false);
     if (this.closed) return async () => {};
     const timer = setInterval(() => {
       if (this.closed || this.exclusive) return;
-      void this.run((database) => database.db.pragma('data_version', { simple: true }) as number)
+      void this.run((database) => database.db.pragma('data_version', { simple: true }) as number, false)
         .then((version) => {
           if (version !== last) {
             last = version;
@@ -160,11 +162,14 @@ export class SqliteAdapter implements StorageAdapter {
 
   /** Holds the connection exclusively while the step's transaction is open (other work waits its turn). */
   async runTransactionStep(lease: Lease, step: TransactionStep, body: (trx: unknown) => Promise<string>, now: number): Promise<string> {
+    if (this.closed) throw new ValidationError(`the SQLite adapter for ${this.filename} is closed`);
+    const database = await (this.opening ??= this.open());
+    // One open transaction at a time: wait for another step's, then take the connection (no await between the
+    // two). A group commit waits for the gate before it begins, and runs whole without yielding, so none is
+    // under way while this code runs.
+    for (let gate = this.exclusive; gate; gate = this.exclusive) await gate;
     let release!: () => void;
-    const database = await this.run((db) => {
-      this.exclusive = new Promise<void>((resolve) => (release = resolve));
-      return db;
-    });
+    this.exclusive = new Promise<void>((resolve) => (release = resolve));
     try {
       return await runTransactionStep(database, this.knex, lease, step, body, now);
     } finally {

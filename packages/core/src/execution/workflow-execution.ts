@@ -138,8 +138,12 @@ export class WorkflowExecution implements StepHost, StepLedger {
       return 'abandoned';
     } finally {
       this.deadlineTimer?.cancel();
+      this.ended = true;
     }
   }
+
+  /** The execution has ended: a late heartbeat or cancel finding its lease gone is no news then. */
+  private ended = false;
 
   /** Stops taking new steps; the workflow suspends once the steps in flight have checkpointed. */
   yield(): void {
@@ -148,7 +152,7 @@ export class WorkflowExecution implements StepHost, StepLedger {
 
   /** Gives the execution up at once: in-flight tasks see their AbortSignal, and nothing more is written. */
   abandon(reason: string, error?: unknown): void {
-    if (this.halt === 'abandon') return;
+    if (this.halt === 'abandon' || this.ended || this.end !== undefined) return;
     this.deps.logger.warn({ err: error, epoch: this.lease.epoch }, `execution abandoned: ${reason}`);
     this.setHalt('abandon');
     this.abortController.abort(error instanceof Error ? error : new LeaseLostError(this.workflowId, this.lease.epoch));

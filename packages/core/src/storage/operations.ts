@@ -20,7 +20,8 @@ export type OperationsOn<D> = {
 
 /**
  * Binds an adapter's operations to its database handle, each call going through `run` (where the adapter
- * opens its connection, waits for a gate, or maps errors): the one place an adapter meets the contract.
+ * opens its connection, waits for a gate, batches, or maps errors; it is told which operation runs): the one
+ * place an adapter meets the contract.
  *
  * @example
  * ```ts
@@ -32,10 +33,13 @@ export type OperationsOn<D> = {
  * }
  * ```
  */
-export function bindOperations<D>(operations: OperationsOn<D>, run: <T>(op: (database: D) => T | Promise<T>) => Promise<T>): StorageOperations {
+export function bindOperations<D>(
+  operations: OperationsOn<D>,
+  run: <T>(op: (database: D) => T | Promise<T>, name: keyof StorageOperations) => Promise<T>,
+): StorageOperations {
   const bound: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const [name, operation] of Object.entries(operations) as Array<[string, (database: D, ...args: unknown[]) => unknown]>) {
-    bound[name] = (...args) => run((database) => operation(database, ...args));
+  for (const [name, operation] of Object.entries(operations) as Array<[keyof StorageOperations, (database: D, ...args: unknown[]) => unknown]>) {
+    bound[name] = (...args) => run((database) => operation(database, ...args), name);
   }
   return bound as unknown as StorageOperations;
 }

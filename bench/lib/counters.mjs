@@ -23,6 +23,7 @@ export function classify(sql) {
   if (/^INSERT INTO \S*workflows/.test(s)) return 'createWorkflow';
   if (/^SELECT id, status\b.* FROM \S*workflows/.test(s)) return 'claimSelect';
   if (/^BEGIN/.test(s)) return 'begin';
+  if (/^(SAVEPOINT|RELEASE|ROLLBACK TO)/.test(s)) return 'savepoint';
   if (/^COMMIT/.test(s)) return 'commit';
   if (/^SELECT parent_id FROM/.test(s)) return 'parentLookup';
   if (/^UPDATE \S*workflows SET status = 'running'/.test(s)) return 'claimUpdate';
@@ -88,11 +89,19 @@ export function countSqlite(tally) {
         return original.apply(this, args);
       };
     }
+    // A transaction is a top-level one (its BEGIN): a transaction function called inside another one is a
+    // savepoint, which better-sqlite3 runs as SAVEPOINT ... RELEASE.
     const transaction = Database.prototype.transaction;
+    let depth = 0;
     Database.prototype.transaction = function counted(fn) {
       return transaction.call(this, function body(...args) {
-        if (active) active.transactions++;
-        return fn.apply(this, args);
+        if (active && depth === 0) active.transactions++;
+        depth++;
+        try {
+          return fn.apply(this, args);
+        } finally {
+          depth--;
+        }
       });
     };
     probe.close();

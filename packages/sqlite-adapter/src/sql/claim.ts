@@ -1,5 +1,6 @@
 import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
+import { checkpoints } from './load-execution.js';
 
 /**
  * Queues are bound one named parameter each (`@q0`, `@q1`, …: one statement text per number of queues,
@@ -31,6 +32,8 @@ interface ClaimRow {
   lease_epoch: number;
   attempts: number;
   recovery_attempts: number;
+  args: string;
+  deadline_at: number | null;
 }
 
 /**
@@ -101,7 +104,7 @@ function claimFrom(
       .sql(
         `UPDATE {p}workflows SET status = 'running', lease_owner = @owner, lease_epoch = lease_epoch + 1, next_at = @leaseUntil,
            attempts = attempts + 1, recovery_attempts = recovery_attempts + @crashed, started_at = COALESCE(started_at, @now), updated_at = @now
-         WHERE id = @id RETURNING id, name, kind, queue, lease_epoch, attempts, recovery_attempts`,
+         WHERE id = @id RETURNING id, name, kind, queue, lease_epoch, attempts, recovery_attempts, args, deadline_at`,
       )
       .get({ owner, leaseUntil: now + leaseMs, crashed: crashed ? 1 : 0, now, id }) as ClaimRow;
     // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
@@ -118,6 +121,12 @@ function claimFrom(
         attempts: row.attempts,
         recoveryAttempts: row.recovery_attempts,
         dueAt,
+        // What the execution needs, read here: a first start has no checkpoints yet.
+        state: {
+          args: row.args,
+          deadlineAt: row.deadline_at,
+          ...(startedAt === null ? { steps: [], retries: new Map() } : checkpoints(database, id)),
+        },
       },
     };
   });

@@ -9,6 +9,18 @@ import { getWorkflow, toRecord } from './read-workflows.js';
  */
 export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): CreateWorkflowResult {
   return database.write(() => {
+    if (w.dedupeKey == null) {
+      // The common case in one statement: inserted (and returned), or the id exists and is read back.
+      const inserted = database
+        .sql(
+          `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+        )
+        .get(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.now, w.now) as WorkflowRow | undefined;
+      if (!inserted) return { created: false, record: getWorkflow(database, w.id)! };
+      database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
+      return { created: true, record: toRecord(inserted) };
+    }
     const byId = getWorkflow(database, w.id);
     if (byId) return { created: false, record: byId };
     if (w.dedupeKey != null) {

@@ -7,6 +7,11 @@ export function loadExecution(database: SqliteDatabase, lease: Lease): Execution
   const id = lease.workflowId;
   const row = database.sql('SELECT args, deadline_at FROM {p}workflows WHERE id = ?').get(id) as { args: string; deadline_at: number | null } | undefined;
   if (!row) throw new WorkflowNotFoundError(id);
+  return { args: row.args, deadlineAt: row.deadline_at, ...checkpoints(database, id) };
+}
+
+/** The checkpoints of a workflow and its failed attempts since the last manual retry. */
+export function checkpoints(database: SqliteDatabase, id: string): Pick<ExecutionState, 'steps' | 'retries'> {
   const steps = (database.sql('SELECT * FROM {p}steps WHERE workflow_id = ? ORDER BY seq').all(id) as StepRow[]).map(toStepRecord);
   const retryRows = database
     .sql(
@@ -19,5 +24,5 @@ export function loadExecution(database: SqliteDatabase, lease: Lease): Execution
     const { attempt, retryAt } = JSON.parse(r.data) as RetryState;
     retries.set(r.seq, { attempt, retryAt });
   }
-  return { args: row.args, deadlineAt: row.deadline_at, steps, retries };
+  return { steps, retries };
 }

@@ -23,11 +23,9 @@ const CONTRACT = new Set([
   'loadExecution', 'renewLeases', 'recordStep', 'recordRetry', 'suspend', 'release', 'complete', 'fail',
   'cancelWorkflow', 'retryWorkflow', 'listSchedules', 'advanceSchedule', 'stats', 'purge',
 ]);
-const proto = Object.getPrototypeOf(storage);
-for (const method of Object.getOwnPropertyNames(proto)) {
-  const descriptor = Object.getOwnPropertyDescriptor(proto, method);
-  // The contract's methods only (private helpers such as SQLite's run() would count twice).
-  if (!CONTRACT.has(method) || typeof descriptor.value !== 'function') continue;
+// The contract's methods only (private helpers such as SQLite's run() would count twice).
+for (const method of CONTRACT) {
+  if (typeof storage[method] !== 'function') continue;
   const original = storage[method].bind(storage);
   storage[method] = async (...args) => {
     const t = performance.now();

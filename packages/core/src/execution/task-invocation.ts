@@ -17,7 +17,9 @@ export interface AttemptRequest {
   seq: number | undefined;
   idempotencyKey: string;
   clock: Clock;
+  /** The logger the task's `log` is a child of; `logBindings` are bound to it when the task first asks for it. */
   log: Logger;
+  logBindings?: Record<string, unknown>;
   /** Aborts the attempt from outside (lease lost, shutdown deadline). */
   signal?: AbortSignal;
   /**
@@ -30,18 +32,25 @@ export interface AttemptRequest {
 /** Runs one attempt of a task body in its task context, with its timeout. */
 export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
   const { meta, attempt, clock } = request;
-  const controller = new AbortController();
-  const forward = () => controller.abort(request.signal!.reason);
-  if (request.signal?.aborted) forward();
-  request.signal?.addEventListener('abort', forward, { once: true });
+  // An attempt needs its own AbortSignal only to time out; otherwise the execution's is the attempt's.
+  const controller = meta.timeoutMs === null && request.signal ? undefined : new AbortController();
+  const forward = () => controller!.abort(request.signal!.reason);
+  if (controller && request.signal) {
+    if (request.signal.aborted) forward();
+    request.signal.addEventListener('abort', forward, { once: true });
+  }
+  let log: Logger | undefined;
   const context: TaskContext = {
     workflowId: request.workflowId,
     seq: request.seq,
     stepIndex: request.seq,
     attempt,
     idempotencyKey: request.idempotencyKey,
-    signal: controller.signal,
-    log: request.log,
+    signal: controller?.signal ?? request.signal!,
+    // A child logger costs a few microseconds: made when the task first asks for it.
+    get log() {
+      return (log ??= request.logBindings ? request.log.child(request.logBindings) : request.log);
+    },
     trx: request.trx,
   };
   const body = runInTask(context, async () => meta.method.apply(request.target, request.args));
@@ -52,7 +61,7 @@ export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
     return await new Promise((resolve, reject) => {
       timer = clock.setTimer(() => {
         const error = new TimeoutError(`task ${meta.name} attempt ${attempt} timed out after ${formatDuration(timeoutMs)}`);
-        controller.abort(error);
+        controller!.abort(error);
         if (request.trx === undefined) reject(error);
         else body.then(() => reject(error), () => reject(error));
       }, timeoutMs);
@@ -60,7 +69,7 @@ export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
     });
   } finally {
     timer?.cancel();
-    request.signal?.removeEventListener('abort', forward);
+    if (controller) request.signal?.removeEventListener('abort', forward);
   }
 }
 

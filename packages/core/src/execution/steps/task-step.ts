@@ -31,9 +31,9 @@ async function runAttempts(host: StepHost, meta: TaskMeta, target: unknown, args
   for (;;) {
     await host.waitUntil(retryAt);
     attempt++;
-    const log = logger.child({ step: seq, task: meta.name, attempt });
+    const bindings = { step: seq, task: meta.name, attempt };
     const request: AttemptRequest = {
-      meta, target, args, attempt, clock, log,
+      meta, target, args, attempt, clock, log: logger, logBindings: bindings,
       workflowId: host.workflowId,
       seq,
       idempotencyKey: `${host.workflowId}:${seq}`,
@@ -49,12 +49,12 @@ async function runAttempts(host: StepHost, meta: TaskMeta, target: unknown, args
       if (meta.transactional) {
         const value = await runTransactional(host, meta, request, seq, attempt, fingerprint);
         finish();
-        log.debug('transactional step committed');
+        logger.debug(bindings, 'transactional step committed');
         return { value, attempts: attempt, checkpointed: true };
       }
       const value = await invokeAttempt(request);
       finish();
-      log.debug('step completed');
+      logger.debug(bindings, 'step completed');
       return { value, attempts: attempt };
     } catch (error) {
       finish(error);
@@ -63,18 +63,18 @@ async function runAttempts(host: StepHost, meta: TaskMeta, target: unknown, args
         // The transaction could not commit because the database went away: not the task's fault.
         attempt--;
         retryAt = clock.now() + 1_000;
-        log.warn({ err: error }, 'transactional step could not reach the database; will run it again');
+        logger.warn({ ...bindings, err: error }, 'transactional step could not reach the database; will run it again');
         continue;
       }
       if (!isRetryable(error) || attempt > meta.retries) {
-        log.warn({ err: error }, 'step failed');
+        logger.warn({ ...bindings, err: error }, 'step failed');
         return { error, attempts: attempt };
       }
       retryAt = clock.now() + retryDelay(meta, attempt, error);
       const encoded = serializer.serializeError(error);
       await host.write(() => storage.recordRetry(host.lease, { seq, attempt, retryAt, error: encoded }, clock.now()));
       telemetry().retried.add(1, { 'steadfast.step.name': meta.name });
-      log.warn({ err: error, retryAt: new Date(retryAt).toISOString() }, 'step attempt failed; retry scheduled');
+      logger.warn({ ...bindings, err: error, retryAt: new Date(retryAt).toISOString() }, 'step attempt failed; retry scheduled');
     }
   }
 }

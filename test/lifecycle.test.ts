@@ -233,7 +233,10 @@ describe('a stalled worker', () => {
     const busy = defineTask('busy', async () => {
       runs++;
       if (runs === 1) {
-        const end = Date.now() + 1_500; // blocks the event loop past the lease: no heartbeat can run
+        // Let the worker finish its claim round first (it plans its next look), then block the event loop past
+        // the lease: no heartbeat can run, and the worker's own next claim comes before its next heartbeat.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const end = Date.now() + 1_500;
         while (Date.now() < end);
         await new Promise((resolve) => setTimeout(resolve, 50));
       } else {

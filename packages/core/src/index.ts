@@ -31,7 +31,7 @@ export { WorkflowClient } from './client/workflow-client.js';
 export type { WorkflowClientOptions } from './client/client-options.js';
 export { WorkflowHandle } from './client/workflow-handle.js';
 export type { WorkflowInfo, WorkflowEvent } from './client/workflow-handle.js';
-export type { StartWorkflowOptions, EnqueueOptions, RuntimeStats } from './client/start-options.js';
+export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, RuntimeStats } from './client/start-options.js';
 export type { StorageAdapter } from './storage/storage-adapter.js';
 
 // Vocabulary

@@ -2,7 +2,7 @@ import type { OperationsOn } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from './postgres-database.js';
 import { cancelWorkflow, retryWorkflow } from './sql/cancel-retry.js';
 import { claim, nextDueAt } from './sql/claim.js';
-import { createWorkflow } from './sql/create-workflow.js';
+import { createWorkflow, createWorkflows } from './sql/create-workflow.js';
 import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
@@ -13,7 +13,7 @@ import { complete, fail, release, renewLeases, suspend } from './sql/transitions
 
 /** The storage contract's operations, each one `sql/*` module's function: checked against the contract here. */
 export const OPERATIONS: OperationsOn<PostgresDatabase> = {
-  createWorkflow, getWorkflow, listWorkflows, history, unfinishedNames,
+  createWorkflow, createWorkflows, getWorkflow, listWorkflows, history, unfinishedNames,
   upsertSchedule, deleteSchedule, listSchedules, advanceSchedule,
   stats, purge,
   claim, nextDueAt, loadExecution, renewLeases,

@@ -36,6 +36,21 @@ export interface EnqueueOptions {
   priority?: number;
 }
 
+/** Options shared by every item of `startMany` and `enqueueMany` (an item's own options win). */
+export interface ManyOptions {
+  /** Do not start before this time. */
+  startAt?: TimeInput;
+  /** Do not start before this delay has passed. */
+  delay?: DurationInput;
+  /** Queue to run on. Default the workflow's `queue` option, else `'default'`. */
+  queue?: string;
+  /** Higher runs first. Default the workflow's `priority` option, else 0. */
+  priority?: number;
+}
+
+/** One item of `startMany` / `enqueueMany`: its arguments, or its arguments with options of its own. */
+export type ManyItem<A extends unknown[]> = A | { args: A; id?: string; dedupeKey?: string; startAt?: TimeInput; delay?: DurationInput; queue?: string; priority?: number };
+
 /** What `stats()` returns. */
 export interface RuntimeStats {
   /** Workflows per status, all queues together. */

@@ -13,7 +13,7 @@ import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
-import type { EnqueueOptions, RuntimeStats, StartWorkflowOptions } from './start-options.js';
+import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from './start-options.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
 
@@ -109,6 +109,64 @@ export class WorkflowClient implements HandleClient {
       delay = options.debounce;
     }
     return this.create(meta, 'job', args, { ...options, at: options.runAt, atName: 'runAt', delay, dedupeKey, debounce: options.debounce !== undefined });
+  }
+
+  /**
+   * Starts many workflows at once (bulk): every item is checked first (a bad one is refused, naming it, and
+   * nothing is stored), then they are stored in as few statements as the storage can. Idempotent by id and
+   * deduplicated by key like `startWorkflow`/`enqueue`. Returns a handle per item, in order.
+   *
+   * @example
+   * ```ts
+   * const handles = await client.startMany(orders.checkout, [['o-1', 4200], { args: ['o-2', 99], id: 'checkout-o-2' }]);
+   * ```
+   */
+  async startMany<F extends AnyFn>(fn: F, items: ReadonlyArray<ManyItem<Parameters<F>>>, options: ManyOptions = {}): Promise<Array<WorkflowHandle<Awaited<ReturnType<F>>>>> {
+    return this.createMany(entry(fn, 'workflow', 'startMany'), 'workflow', 'startMany', items, options);
+  }
+
+  /** Enqueues many jobs of one task at once (bulk); see {@link startMany}. `startAt` is the time a job may run. */
+  async enqueueMany<F extends AnyFn>(taskFn: F, items: ReadonlyArray<ManyItem<Parameters<F>>>, options: ManyOptions = {}): Promise<Array<WorkflowHandle<Awaited<ReturnType<F>>>>> {
+    return this.createMany(entry(taskFn, 'task', 'enqueueMany'), 'job', 'enqueueMany', items, options);
+  }
+
+  private async createMany(meta: StepMeta, kind: WorkflowKind, method: string, items: ReadonlyArray<ManyItem<unknown[]>>, options: ManyOptions): Promise<WorkflowHandle<any>[]> {
+    checkOptionKeys(options, ['startAt', 'delay', 'queue', 'priority'], method);
+    if (!Array.isArray(items)) throw new ValidationError(`${method} expects an array of items (argument arrays, or { args, ...options }), got ${describe(items)}`);
+    const now = this.clock.now();
+    const inputs = items.map((item, i) => {
+      const label = `${method} items[${i}]`;
+      try {
+        const own: ItemOptions = Array.isArray(item) ? { args: item } : (item as ItemOptions);
+        checkOptionKeys(own, ['args', 'id', 'dedupeKey', 'startAt', 'delay', 'queue', 'priority'], label);
+        const request: Omit<ItemOptions, 'args'> = { ...options, ...withoutArgs(own) };
+        if (own.startAt !== undefined && options.delay !== undefined && own.delay === undefined) delete request.delay;
+        if (own.delay !== undefined && options.startAt !== undefined && own.startAt === undefined) delete request.startAt;
+        const dedupeKey = request.dedupeKey === undefined ? undefined : validateName(request.dedupeKey, `dedupeKey of ${meta.name}`);
+        return newWorkflowInput(meta, kind, own.args, { ...request, dedupeKey, at: request.startAt, atName: 'startAt' }, this.options.serializer, now);
+      } catch (error) {
+        if (error instanceof Error) error.message = `${label}: ${error.message}`;
+        throw error;
+      }
+    });
+    const ids = new Map<string, number>();
+    inputs.forEach((input, i) => {
+      const first = ids.get(input.id);
+      if (first !== undefined) throw new ValidationError(`${method} items[${i}]: id ${JSON.stringify(input.id)} is given twice (also items[${first}])`);
+      ids.set(input.id, i);
+    });
+    if (inputs.length === 0) return [];
+    await this.ensureReady();
+    const results = await this.options.storage.createWorkflows(inputs);
+    const conflict = results.findIndex((result) => result.name !== meta.name);
+    const created = results.filter((result) => result.created).length;
+    if (created > 0) {
+      telemetry().started.add(created, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
+      this.logger.info({ workflow: meta.name, kind, created, items: inputs.length }, 'enqueued in bulk');
+      this.binding.localWorker()?.wake(Math.min(...inputs.map((input) => input.nextAt)));
+    }
+    if (conflict !== -1) throw new WorkflowConflictError(results[conflict]!.id, results[conflict]!.name, meta.name);
+    return results.map((result) => new WorkflowHandle(result.id, this));
   }
 
   private async create(meta: StepMeta, kind: WorkflowKind, args: unknown[], request: CreateRequest): Promise<WorkflowHandle<any>> {
@@ -377,4 +435,12 @@ function entry(fn: unknown, kind: StepMeta['kind'], method: string): StepMeta {
     throw new ValidationError(`${method} expects a ${kind} (a @${kind}() method or a define${kind === 'task' ? 'Task' : 'Workflow'} function), got ${got}`);
   }
   return meta;
+}
+
+/** An item of `startMany`/`enqueueMany` in its object form. */
+type ItemOptions = Exclude<ManyItem<unknown[]>, unknown[]>;
+
+function withoutArgs<T extends { args: unknown }>(item: T): Omit<T, 'args'> {
+  const { args: _args, ...rest } = item;
+  return rest;
 }

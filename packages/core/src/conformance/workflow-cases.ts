@@ -6,6 +6,38 @@ const ERROR = JSON.stringify({ $error: { name: 'Error', message: 'card declined'
 
 /** migrate, createWorkflow, getWorkflow, listWorkflows, history, unfinishedNames, payload round trips. */
 export function describeWorkflowCases(ctx: SuiteContext): void {
+  describe('createWorkflows (bulk)', () => {
+    it('inserts every new workflow with its created event, and reports an existing id as not created with its stored name', async () => {
+      const { t0 } = ctx;
+      const existing = await ctx.createWorkflow({ name: 'invoice' });
+      const inputs = [
+        ctx.newWorkflow({ args: '[1]', nextAt: t0 + 1 }),
+        ctx.newWorkflow({ id: existing.id, name: 'order' }),
+        ctx.newWorkflow({ args: '[3]', queue: 'emails', priority: 2 }),
+      ];
+      const results = await ctx.adapter.createWorkflows(inputs);
+      expect(results).toEqual([
+        { created: true, id: inputs[0]!.id, name: 'order' },
+        { created: false, id: existing.id, name: 'invoice' },
+        { created: true, id: inputs[2]!.id, name: 'order' },
+      ]);
+      expect(await ctx.adapter.getWorkflow(inputs[2]!.id)).toMatchObject({ status: 'pending', args: '[3]', queue: 'emails', priority: 2 });
+      expect(await ctx.eventTypes(inputs[0]!.id)).toEqual(['created']);
+      expect(await ctx.eventTypes(existing.id)).toEqual(['created']);
+      expect(await ctx.adapter.createWorkflows([])).toEqual([]);
+    });
+
+    it('honours dedupe keys (a pending duplicate stands for the new one) and 2,500 rows in one call', async () => {
+      const { t0 } = ctx;
+      const pending = await ctx.createWorkflow({ dedupeKey: 'k-1' });
+      const many = Array.from({ length: 2_500 }, (_, i) => ctx.newWorkflow({ args: `[${i}]`, nextAt: t0 + i }));
+      const results = await ctx.adapter.createWorkflows([ctx.newWorkflow({ dedupeKey: 'k-1' }), ...many]);
+      expect(results[0]).toEqual({ created: false, id: pending.id, name: 'order' });
+      expect(results.slice(1).every((r, i) => r.created && r.id === many[i]!.id)).toBe(true);
+      expect(await ctx.adapter.getWorkflow(many[2_499]!.id)).toMatchObject({ args: '[2499]', status: 'pending' });
+    });
+  });
+
   describe('migrate and createWorkflow', () => {
     it('migrate can run again, and concurrently, on a migrated store', async () => {
       await ctx.adapter.migrate();

@@ -10,7 +10,7 @@ import { Registry, type Registration } from '../definition/registry.js';
 import type { ScheduleOptions } from '../definition/schedule.js';
 import { entryMeta } from '../definition/step-meta.js';
 import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
-import type { EnqueueOptions, RuntimeStats, StartWorkflowOptions } from '../client/start-options.js';
+import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from '../client/start-options.js';
 import type { WorkflowHandle, WorkflowInfo } from '../client/workflow-handle.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { RetentionLoop } from '../worker/retention.js';
@@ -218,6 +218,16 @@ export class Runtime implements EntryOwner {
   /** {@inheritDoc WorkflowClient.enqueue} */
   enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options?: EnqueueOptions): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
     return this.client.enqueue(taskFn, args, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.startMany} */
+  startMany<F extends AnyFn>(fn: F, items: ReadonlyArray<ManyItem<Parameters<F>>>, options?: ManyOptions): Promise<Array<WorkflowHandle<Awaited<ReturnType<F>>>>> {
+    return this.client.startMany(fn, items, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.enqueueMany} */
+  enqueueMany<F extends AnyFn>(taskFn: F, items: ReadonlyArray<ManyItem<Parameters<F>>>, options?: ManyOptions): Promise<Array<WorkflowHandle<Awaited<ReturnType<F>>>>> {
+    return this.client.enqueueMany(taskFn, items, options);
   }
 
   /** {@inheritDoc WorkflowClient.getWorkflow} */

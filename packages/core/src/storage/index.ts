@@ -5,7 +5,7 @@
  * `@steadfast/core/conformance` (it loads vitest, so it has an entry point of its own).
  */
 export type {
-  StorageAdapter, StorageCapabilities, Lease, NewWorkflow, CreateWorkflowResult, ClaimFilter, ClaimRequest, ClaimedWorkflow,
+  StorageAdapter, StorageCapabilities, Lease, NewWorkflow, CreateWorkflowResult, CreatedWorkflow, ClaimFilter, ClaimRequest, ClaimedWorkflow,
   NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest, QueueLimit,
 } from './storage-adapter.js';
 export { bindOperations } from './operations.js';

@@ -53,6 +53,12 @@ export interface StorageAdapter {
    * Writes a `created` event when it inserts.
    */
   createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult>;
+  /**
+   * Many `createWorkflow`s at once, with the same semantics for each (idempotent by id, deduplicated by key,
+   * debounced), in as few statements as the adapter can (bulk enqueue). Returns, in input order, whether each
+   * was inserted and the id and name of the workflow that stands for it (the existing one when not inserted).
+   */
+  createWorkflows(inputs: readonly NewWorkflow[]): Promise<CreatedWorkflow[]>;
   getWorkflow(id: string): Promise<WorkflowRecord | undefined>;
   listWorkflows(filter: ListWorkflowsFilter): Promise<WorkflowRecord[]>;
   /** The event log of a workflow, oldest first. */
@@ -226,6 +232,15 @@ export interface NewWorkflow {
 export interface CreateWorkflowResult {
   created: boolean;
   record: WorkflowRecord;
+}
+
+/** One result of `createWorkflows`. */
+export interface CreatedWorkflow {
+  created: boolean;
+  /** The workflow's id: the input's, or the pending duplicate's it was deduplicated against. */
+  id: string;
+  /** The stored workflow's name: another name under the same id is a conflict for the caller to report. */
+  name: string;
 }
 
 export interface ClaimFilter {

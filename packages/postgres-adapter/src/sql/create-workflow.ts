@@ -1,4 +1,4 @@
-import type { CreateWorkflowResult, NewWorkflow } from '@steadfast/core/adapter';
+import type { CreatedWorkflow, CreateWorkflowResult, NewWorkflow } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
 import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
@@ -57,6 +57,41 @@ export async function createWorkflow(database: PostgresDatabase, w: NewWorkflow)
   const inserted = await database.batcher<NewWorkflow, WorkflowRow | null>('createWorkflow', (inputs) => insertMany(database, inputs)).submit(w);
   if (inserted) return { created: true, record: toRecord(inserted) };
   return createOne(database, w);
+}
+
+/** Rows per statement of a bulk insert: large enough to amortize the round trip, small enough to stay under a second. */
+const BULK_ROWS = 1_000;
+
+/**
+ * Bulk enqueue: inserts in statements of up to 1,000 rows; ids that exist already are read back in one
+ * query per chunk; starts with a dedupe key take the one-by-one path, which deduplicates and debounces.
+ */
+export async function createWorkflows(database: PostgresDatabase, inputs: readonly NewWorkflow[]): Promise<CreatedWorkflow[]> {
+  const results: CreatedWorkflow[] = new Array(inputs.length);
+  const plain: number[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const w = inputs[i]!;
+    if (w.dedupeKey != null) {
+      const { created, record } = await createOne(database, w);
+      results[i] = { created, id: record.id, name: record.name };
+    } else {
+      plain.push(i);
+    }
+  }
+  for (let from = 0; from < plain.length; from += BULK_ROWS) {
+    const chunk = plain.slice(from, from + BULK_ROWS);
+    const inserted = await insertMany(database, chunk.map((i) => inputs[i]!));
+    const missing = chunk.filter((_, k) => inserted[k] === null).map((i) => inputs[i]!.id);
+    const existing = new Map(
+      missing.length === 0 ? [] : (await database.rows<{ id: string; name: string }>('SELECT id, name FROM {wf} WHERE id = ANY(:ids::text[])', { ids: missing })).map((row) => [row.id, row.name]),
+    );
+    chunk.forEach((i, k) => {
+      const w = inputs[i]!;
+      const row = inserted[k];
+      results[i] = row ? { created: true, id: w.id, name: w.name } : { created: false, id: w.id, name: existing.get(w.id) ?? w.name };
+    });
+  }
+  return results;
 }
 
 /** One start on its own, with deduplication and debounce. */

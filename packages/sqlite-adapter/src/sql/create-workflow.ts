@@ -1,4 +1,4 @@
-import type { CreateWorkflowResult, NewWorkflow } from '@steadfast/core/adapter';
+import type { CreatedWorkflow, CreateWorkflowResult, NewWorkflow } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
@@ -43,4 +43,31 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
     database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
     return { created: true, record: getWorkflow(database, w.id)! };
   });
+}
+
+/**
+ * Bulk enqueue in one transaction: a start without a dedupe key is one prepared insert (and its event) with no
+ * savepoint; the others take `createWorkflow`'s path, which deduplicates and debounces.
+ */
+export function createWorkflows(database: SqliteDatabase, inputs: readonly NewWorkflow[]): CreatedWorkflow[] {
+  return database.write(() =>
+    inputs.map((w) => {
+      if (w.dedupeKey != null) {
+        const { created, record } = createWorkflow(database, w);
+        return { created, id: record.id, name: record.name };
+      }
+      const inserted = database
+        .sql(
+          `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING`,
+        )
+        .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.now, w.now);
+      if (inserted.changes === 0) {
+        const row = database.sql('SELECT name FROM {p}workflows WHERE id = ?').get(w.id) as { name: string };
+        return { created: false, id: w.id, name: row.name };
+      }
+      database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
+      return { created: true, id: w.id, name: w.name };
+    }),
+  );
 }

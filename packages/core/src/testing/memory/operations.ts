@@ -2,7 +2,7 @@ import type { OperationsOn } from '../../storage/operations.js';
 import type { MemoryStore } from './memory-store.js';
 import { cancelWorkflow, retryWorkflow } from './cancel-retry.js';
 import { claim, nextDueAt, renewLeases } from './claim.js';
-import { createWorkflow, getWorkflow, history, listWorkflows, purge, stats, unfinishedNames } from './read-create.js';
+import { createWorkflow, createWorkflows, getWorkflow, history, listWorkflows, purge, stats, unfinishedNames } from './read-create.js';
 import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './schedules.js';
 import { receiveSignal, sendSignal } from './signals.js';
 import { loadExecution, recordRetry, recordStep } from './steps.js';
@@ -10,7 +10,7 @@ import { complete, fail, release, suspend } from './transitions.js';
 
 /** The storage contract's operations on the store, each one module's function: checked against the contract here. */
 export const OPERATIONS: OperationsOn<MemoryStore> = {
-  createWorkflow, getWorkflow, listWorkflows, history, unfinishedNames,
+  createWorkflow, createWorkflows, getWorkflow, listWorkflows, history, unfinishedNames,
   upsertSchedule, deleteSchedule, listSchedules, advanceSchedule,
   stats, purge,
   claim, nextDueAt, loadExecution, renewLeases,

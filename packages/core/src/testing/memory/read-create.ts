@@ -1,4 +1,4 @@
-import type { CreateWorkflowResult, NewWorkflow, PurgeRequest, WorkflowStats } from '../../storage/storage-adapter.js';
+import type { CreatedWorkflow, CreateWorkflowResult, NewWorkflow, PurgeRequest, WorkflowStats } from '../../storage/storage-adapter.js';
 import type { EventRecord, ListWorkflowsFilter, WorkflowRecord, WorkflowStatus } from '../../foundation/types.js';
 import { copyWorkflow, toEvent, UNFINISHED, type MemoryStore } from './memory-store.js';
 
@@ -6,6 +6,14 @@ import { copyWorkflow, toEvent, UNFINISHED, type MemoryStore } from './memory-st
  * Inserts the workflow unless its id exists (idempotent start) or, with a dedupe key, a pending workflow of
  * the same name and key exists (which, with debounce, takes the new arguments and start time).
  */
+/** Many starts at once (atomically, as every memory operation is), each as `createWorkflow`. */
+export function createWorkflows(store: MemoryStore, inputs: readonly NewWorkflow[]): CreatedWorkflow[] {
+  return inputs.map((w) => {
+    const { created, record } = createWorkflow(store, w);
+    return { created, id: record.id, name: record.name };
+  });
+}
+
 export function createWorkflow(store: MemoryStore, w: NewWorkflow): CreateWorkflowResult {
   const existing = store.workflows.get(w.id);
   if (existing) return { created: false, record: copyWorkflow(existing) };

@@ -76,6 +76,10 @@ const MIGRATIONS: string[] = [
    );
    CREATE TABLE {queue_starts} (queue text NOT NULL, at bigint NOT NULL);
    CREATE INDEX {prefix}queue_starts_window ON {queue_starts} (queue, at);`,
+  // 4: what dashboards read: finished workflows by finish time (activity, and purge), with the columns
+  // activity needs; and workflows in list order, so a page after a cursor is a range, not a sort of the table.
+  `CREATE INDEX {prefix}workflows_finished ON {wf} (finished_at, status, created_at) WHERE finished_at IS NOT NULL;
+   CREATE INDEX {prefix}workflows_created ON {wf} (created_at DESC, id);`,
 ];
 
 /**

@@ -1,5 +1,7 @@
 import { ValidationError } from '../foundation/errors.js';
 import type {
+  ActivityRequest,
+  ActivityRow,
   ClaimedWorkflow,
   ClaimFilter,
   ClaimRequest,
@@ -17,10 +19,11 @@ import type {
   WaitingFor,
   WorkflowStats,
 } from '../storage/storage-adapter.js';
-import type { EventRecord, ListWorkflowsFilter, ScheduleRecord, WorkflowRecord } from '../foundation/types.js';
+import type { EventRecord, ListWorkflowsFilter, ScheduleRecord, StepRecord, WorkflowRecord } from '../foundation/types.js';
 import { cancelWorkflow, retryWorkflow } from './memory/cancel-retry.js';
 import { claim, nextDueAt, renewLeases } from './memory/claim.js';
 import { MemoryStore } from './memory/memory-store.js';
+import { activity, listSteps } from './memory/inspect.js';
 import { createWorkflow, getWorkflow, history, listWorkflows, purge, stats, unfinishedNames } from './memory/read-create.js';
 import { receiveSignal, sendSignal } from './memory/signals.js';
 import { loadExecution, recordRetry, recordStep } from './memory/steps.js';
@@ -136,6 +139,9 @@ export class MemoryAdapter implements StorageAdapter {
   history(workflowId: string): Promise<EventRecord[]> {
     return this.run(() => history(this.store, workflowId));
   }
+  listSteps(workflowId: string): Promise<StepRecord[]> {
+    return this.run(() => listSteps(this.store, workflowId));
+  }
   unfinishedNames(): Promise<string[]> {
     return this.run(() => unfinishedNames(this.store));
   }
@@ -153,6 +159,9 @@ export class MemoryAdapter implements StorageAdapter {
   }
   stats(now: number): Promise<WorkflowStats> {
     return this.run(() => stats(this.store, now));
+  }
+  activity(request: ActivityRequest): Promise<ActivityRow[]> {
+    return this.run(() => activity(this.store, request));
   }
   purge(request: PurgeRequest): Promise<number> {
     return this.run(() => purge(this.store, request));

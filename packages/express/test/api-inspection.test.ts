@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActivityJson, StepJson, WorkflowDetailJson, WorkflowListJson } from '../src/index.js';
 import { checkout, failedCheckout, napper, patient, receipt, startServer, switches, waitFor, type TestServer } from './harness.js';
@@ -154,5 +157,32 @@ describe('GET /api/activity', () => {
       expect(body.error.message, query).toContain(parameter);
       expect(body.error.message).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe('the dashboard script', () => {
+  it('is served as ES modules from dist (the entry and every module it imports), with the CSP, and is in the packed package', async () => {
+    server = await startServer({ authorize: () => true });
+    const entry = await get<string>('/dashboard.js');
+    expect(entry.status).toBe(200);
+    expect(entry.type).toBe('text/javascript; charset=utf-8');
+    expect(entry.csp).toContain("script-src 'self'");
+    const seen = new Set<string>();
+    const queue = ['dashboard.js'];
+    while (queue.length) {
+      const file = queue.shift()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const { status, body } = await get<string>(`/${file}`);
+      expect(status, file).toBe(200);
+      for (const [, imported] of body.matchAll(/from '\.\/([\w-]+\.js)'/g)) queue.push(imported!);
+    }
+    expect([...seen]).toEqual(expect.arrayContaining(['dashboard.js', 'workflow-list.js', 'step-waterfall.js', 'activity-panel.js']));
+    // npm publishes what files: ["dist"] holds: the compiled script must be in it.
+    const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: packageDir, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>;
+    const files = packed!.files.map((f) => f.path);
+    for (const file of seen) expect(files).toContain(`dist/dashboard/browser/${file}`);
+    expect(files.some((f) => f.startsWith('src/'))).toBe(false);
   });
 });

@@ -21,6 +21,10 @@ describe('examples/quickstart', () => {
     expect(stdout).toMatch(/SIGKILL → worker pid \d+/);
     expect(stdout).toMatch(/0\s+reserve stock\s+ran\s+replayed \(body not run\)/);
     expect(stdout).toMatch(/1\s+charge card\s+ran\s+replayed \(body not run\)/);
+    // The sleep's checkpoint is written when its timer is set: the log says so, and when it fired.
+    expect(stdout).toMatch(/^\s+\+[\d.]+s\s+timer set\s+step 2 sleep 2s, wakes at \+[\d.]+s/m);
+    expect(stdout).toMatch(/^\s+\+[\d.]+s\s+timer fired\s+step 2 sleep 2s/m);
+    expect(stdout).not.toMatch(/step_completed\s+step 2 sleep/);
     expect(stdout).toMatch(/^OK in [\d.]+s: the event log agrees/m);
   });
 });

@@ -206,9 +206,10 @@ async function parent() {
   const client = new Runtime({ storage: new SqliteAdapter({ filename: DB_FILE }), logger });
   let info;
   let events;
+  let checkpoints;
   try {
     const handle = await client.getWorkflow(WORKFLOW_ID);
-    [info, events] = await Promise.all([handle.info(), handle.history()]);
+    [info, events, checkpoints] = await Promise.all([handle.info(), handle.history(), handle.steps()]);
   } finally {
     await client.shutdown();
   }
@@ -225,14 +226,28 @@ async function parent() {
   let recoveredAt;
   const runsThatExecuted = new Set();
 
+  // A timer's checkpoint (its wake time) is written when the timer is set, as a step_completed event: the
+  // sleep is done only at its wake time, which has no event of its own. Show both moments for what they are.
+  const wakeAtOf = new Map(checkpoints.filter((c) => c.wakeAt !== undefined).map((c) => [c.position, c.wakeAt.getTime()]));
+  const timerFired = [...wakeAtOf].map(([step, at]) => ({ type: 'timer fired', step, at: new Date(at), synthetic: true }));
+  const timeline = [...events, ...timerFired].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const since = (at) => `+${((at - t0) / 1000).toFixed(3)}s`;
+
   banner(`event log: handle.history() of ${WORKFLOW_ID}, read by the parent`);
-  for (const e of events) {
+  for (const e of timeline) {
     let note = '';
+    let label = e.type;
     if (e.type === 'claimed' || e.type === 'woke' || e.type === 'recovered') {
       currentRun = runOfOwner.get(e.data?.owner);
       runsThatExecuted.add(currentRun);
       note = `by run ${currentRun ?? `? (unknown worker ${e.data?.owner})`}${e.type === 'recovered' ? ', after the killed worker\'s lease expired' : ''}`;
       if (e.type === 'recovered') recoveredAt = e.at.getTime();
+    } else if (e.synthetic) {
+      note = `step ${e.step} sleep ${SLEEP}: its wake time has come (no event of its own: read from handle.steps())`;
+    } else if (e.type === 'step_completed' && wakeAtOf.has(e.step)) {
+      stepOf(e.step).completed.push({ run: currentRun, at: e.at.getTime(), ...e.data });
+      label = 'timer set';
+      note = `step ${e.step} sleep ${SLEEP}, wakes at ${since(wakeAtOf.get(e.step))} (step_completed: the wake time is checkpointed)`;
     } else if (e.type === 'step_completed' || e.type === 'step_failed') {
       const s = stepOf(e.step);
       (e.type === 'step_completed' ? s.completed : s.failed).push({ run: currentRun, at: e.at.getTime(), ...e.data });
@@ -245,7 +260,7 @@ async function parent() {
     } else if (e.type === 'sleeping') {
       note = `until ${clockTime(e.data?.wakeAt)}`;
     }
-    console.log(`  +${((e.at.getTime() - t0) / 1000).toFixed(3)}s  ${e.type.padEnd(15)} ${note}`.trimEnd());
+    console.log(`  ${since(e.at.getTime())}  ${label.padEnd(15)} ${note}`.trimEnd());
   }
 
   // Cross-check the log against the `ran` lines each worker printed, step by step.

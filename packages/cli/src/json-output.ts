@@ -2,7 +2,7 @@
  * The JSON shapes of `--json` output. They are stable: fields are only ever added. Dates are ISO-8601
  * strings (UTC), absent values `null`, errors `{ name, message, code }`.
  */
-import type { WorkflowEvent, WorkflowInfo } from '@steadfast/core';
+import type { WorkflowEvent, WorkflowInfo, WorkflowStep, WorkflowStepStatus } from '@steadfast/core';
 import { eventToJson, toJsonValue, workflowToJson, type Json } from '@steadfast/core/integration';
 
 export type { Json } from '@steadfast/core/integration';
@@ -29,30 +29,24 @@ export interface StepJson {
   seq: number;
   name: string;
   kind: string;
-  status: 'completed' | 'failed';
+  /** `completed`, `failed`, `sleeping` (a timer set that has not fired), or `cancelled` (a timer that never will). */
+  status: WorkflowStepStatus;
   attempts: number | null;
+  /** When the checkpoint was written (a timer: when it was set). */
   at: string;
+  /** When a timer fires; null for other steps. */
+  wakeAt: string | null;
 }
 
-/**
- * The workflow's checkpoints, rebuilt from its history: each `step_completed` / `step_failed` event records
- * one, and a `retried` event discards the checkpoint of the step that failed the workflow (it runs again).
- */
-export function stepsFromHistory(history: WorkflowEvent[]): StepJson[] {
-  const steps = new Map<number, StepJson>();
-  for (const event of history) {
-    if (event.step === undefined) continue;
-    if (event.type === 'retried') steps.delete(event.step);
-    if (event.type !== 'step_completed' && event.type !== 'step_failed') continue;
-    const data = event.data ?? {};
-    steps.set(event.step, {
-      seq: event.step,
-      name: typeof data.name === 'string' ? data.name : '?',
-      kind: typeof data.kind === 'string' ? data.kind : '?',
-      status: event.type === 'step_completed' ? 'completed' : 'failed',
-      attempts: typeof data.attempts === 'number' ? data.attempts : null,
-      at: event.at.toISOString(),
-    });
-  }
-  return [...steps.values()].sort((a, b) => a.seq - b.seq);
+/** The workflow's checkpoints (`handle.steps()`): a retried workflow's discarded checkpoint is gone. */
+export function stepJson(step: WorkflowStep): StepJson {
+  return {
+    seq: step.position,
+    name: step.name,
+    kind: step.kind,
+    status: step.status,
+    attempts: step.attempts,
+    at: step.recordedAt.toISOString(),
+    wakeAt: step.wakeAt?.toISOString() ?? null,
+  };
 }

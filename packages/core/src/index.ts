@@ -31,11 +31,13 @@ export { WorkflowClient } from './client/workflow-client.js';
 export type { WorkflowClientOptions } from './client/client-options.js';
 export { WorkflowHandle } from './client/workflow-handle.js';
 export type { WorkflowInfo, WorkflowEvent } from './client/workflow-handle.js';
+export type { WorkflowStep, WorkflowStepStatus } from './client/workflow-steps.js';
+export type { ActivityOptions, WorkflowActivity, ActivityBucket, ActivitySummary, LatencySummary } from './client/workflow-activity.js';
 export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, RuntimeStats } from './client/start-options.js';
 export type { StorageAdapter } from './storage/storage-adapter.js';
 
 // Vocabulary
-export type { WorkflowStatus, WorkflowKind, StepKind, EventType, ListWorkflowsFilter, ScheduleRecord } from './foundation/types.js';
+export type { WorkflowStatus, WorkflowKind, StepKind, EventType, ListWorkflowsFilter, WorkflowCursor, ScheduleRecord } from './foundation/types.js';
 export { WORKFLOW_STATUSES, FINISHED_STATUSES } from './foundation/types.js';
 export * from './foundation/errors.js';
 export { systemClock } from './foundation/clock.js';

@@ -1,20 +1,24 @@
 import express, { type Request, type Router } from 'express';
 import type { ListWorkflowsFilter, WorkflowStatus } from '@steadfast/core';
-import { eventToJson, toJsonValue, workflowToJson } from '@steadfast/core/integration';
+import { toJsonValue, workflowToJson } from '@steadfast/core/integration';
+import { activityHandler } from './activity-route.js';
 import { ApiError, asyncHandler } from './api-error.js';
 import { WORKFLOW_STATUSES } from '@steadfast/core';
+import { decodeCursor, listPage } from './list-page.js';
 import { guardMutation } from './request-guards.js';
 import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
-import { stepsFromHistory } from './workflow-json.js';
+import { workflowDetail } from './workflow-detail.js';
 
 /**
  * The JSON management API, to be mounted at `/api` under the router's base path:
- * - `GET  /api/workflows?status=&name=&queue=&limit=` → `{ workflows }` (newest first; `status` may list several, comma-separated)
- * - `GET  /api/workflows/:id` → `{ workflow, steps, history }`
+ * - `GET  /api/workflows?status=&name=&queue=&limit=&after=` → `{ workflows, nextCursor }` (newest first; `status` may
+ *   list several, comma-separated; `after` is the `nextCursor` of the previous page)
+ * - `GET  /api/workflows/:id` → `{ workflow, steps, history }` (steps with their arguments, results and timing)
  * - `POST /api/workflows/:id/retry` → `{ workflow }` (a failed workflow resumes from its last checkpoint)
  * - `POST /api/workflows/:id/cancel` → `{ workflow }`
  * - `POST /api/workflows/:id/signal` with body `{ name, payload }` → `{ workflow }`
  * - `GET  /api/stats` → `{ byStatus, counts, due, at }`
+ * - `GET  /api/activity?window=&bucket=` → what finished per bucket (default the last hour in minutes)
  */
 export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions): Router {
   const router = express.Router();
@@ -22,14 +26,11 @@ export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions)
   const json = express.json({ limit: '1mb', strict: false });
 
   router.get('/workflows', asyncHandler(async (req, res) => {
-    const workflows = await runtime.listWorkflows(listFilter(req, options.maxListLimit));
-    res.json({ workflows: workflows.map((info) => workflowToJson(info)) });
+    res.json(await listPage(runtime, listFilter(req, options.maxListLimit)));
   }));
 
   router.get('/workflows/:id', asyncHandler(async (req, res) => {
-    const handle = await runtime.getWorkflow(param(req));
-    const [info, history] = await Promise.all([handle.info(), handle.history()]);
-    res.json({ workflow: workflowToJson(info), steps: stepsFromHistory(history), history: history.map(eventToJson) });
+    res.json(await workflowDetail(runtime, param(req)));
   }));
 
   router.post('/workflows/:id/retry', mutation, asyncHandler(async (req, res) => {
@@ -66,6 +67,8 @@ export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions)
     res.json({ ...(toJsonValue(stats) as object), at: new Date().toISOString() });
   }));
 
+  router.get('/activity', activityHandler(runtime));
+
   // Last, without a path: matches whatever is left, in Express 4 and 5 alike.
   router.use((req) => {
     throw new ApiError(404, 'NOT_FOUND', `no API route ${req.method} /api${req.path}`);
@@ -79,7 +82,7 @@ function param(req: Request): string {
   return id;
 }
 
-const QUERY_KEYS = ['status', 'name', 'queue', 'limit'] as const;
+const QUERY_KEYS = ['status', 'name', 'queue', 'limit', 'after'] as const;
 
 /**
  * The filter of `GET /api/workflows`. Every query parameter is checked: a misspelt or unknown one would
@@ -121,5 +124,7 @@ function listFilter(req: Request, maxLimit: number): ListWorkflowsFilter {
     }
     filter.limit = n;
   }
+  const after = value('after');
+  if (after !== undefined) filter.after = decodeCursor(after);
   return filter;
 }

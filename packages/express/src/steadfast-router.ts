@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { apiRoutes } from './api-routes.js';
 import { jsonErrorHandler } from './api-error.js';
-import { dashboardPageHandler, dashboardScriptHandler, dashboardStylesHandler } from './dashboard/dashboard-routes.js';
+import { dashboardPageHandler, dashboardScripts, dashboardStylesHandler } from './dashboard/dashboard-routes.js';
 import { createMetrics, metricsHandler } from './metrics.js';
 import { healthzHandler, readyzHandler } from './readiness.js';
 import { requireAuthorization, securityHeaders } from './request-guards.js';
@@ -13,11 +13,12 @@ import { resolveRouterOptions, type RouterClient, type SteadfastRouterOptions } 
  *
  * | path | what | authorize |
  * |------|------|-----------|
- * | `GET /` | the dashboard (HTML; `dashboard.js`, `dashboard.css`) | yes |
- * | `GET /api/workflows?status=&name=&queue=&limit=` | list, newest first | yes |
+ * | `GET /` | the dashboard (HTML; `dashboard.css`; `dashboard.js` and the modules it imports) | yes |
+ * | `GET /api/workflows?status=&name=&queue=&limit=&after=` | a page, newest first, with the next page's cursor | yes |
  * | `GET /api/workflows/:id` | `{ workflow, steps, history }` | yes |
  * | `POST /api/workflows/:id/retry`, `/cancel`, `/signal` (`{ name, payload }`) | mutations: need the `X-Steadfast-CSRF` header; 403 when `readOnly` | yes |
  * | `GET /api/stats` | counts by status and queue, backlog per queue | yes |
+ * | `GET /api/activity?window=&bucket=` | what finished per bucket: throughput, failure rate, latency | yes |
  * | `GET /metrics` | Prometheus text | yes, unless `publicMetrics` |
  * | `GET /healthz`, `GET /readyz` | liveness; readiness (503 unless started, `isReady()` and storage reachable) | no |
  *
@@ -51,7 +52,7 @@ export function steadfastRouter(client: RouterClient, options: SteadfastRouterOp
   router.use('/api', securityHeaders, authorized, apiRoutes(client, resolved), errors);
   if (resolved.dashboard) {
     router.get('/', securityHeaders, authorized, dashboardPageHandler(resolved.readOnly), errors);
-    router.get('/dashboard.js', securityHeaders, authorized, dashboardScriptHandler, errors);
+    for (const [file, handler] of dashboardScripts()) router.get(`/${file}`, securityHeaders, authorized, handler, errors);
     router.get('/dashboard.css', securityHeaders, authorized, dashboardStylesHandler, errors);
   }
   if (resolved.basePath === '/') return router;

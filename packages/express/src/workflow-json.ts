@@ -1,36 +1,17 @@
-import type { WorkflowEvent } from '@steadfast/core';
-import { errorToJson, eventToJson, isoDate, type Json, type JsonObject } from '@steadfast/core/integration';
+import type { WorkflowEvent, WorkflowInfo } from '@steadfast/core';
+import { errorToJson, isoDate, workflowToJson } from '@steadfast/core/integration';
+import type { StepJson, WorkflowJson } from './api-types.js';
 
-/** A workflow as the JSON API returns it: core's one mapping (`workflowToJson`), payloads and full errors included. */
-export type WorkflowJson = JsonObject;
-
-/** An event as the JSON API returns it (core's `eventToJson`: `…At` data fields as ISO dates). */
-export type EventJson = ReturnType<typeof eventToJson>;
-
-/** One step of a workflow, reconstructed from its event log. */
-export interface StepJson {
-  [key: string]: Json;
-  /** The step's position in the workflow. */
-  position: number;
-  name: string | null;
-  kind: string | null;
-  /** `completed`, `failed` (its final error failed the step), or `retrying` (an attempt failed, another is scheduled). */
-  status: 'completed' | 'failed' | 'retrying';
-  /** Attempts made so far. */
-  attempts: number;
-  /** When the step's first event was logged (its first failed attempt, or its completion). */
-  firstAt: string | null;
-  /** When the step's latest event was logged. */
-  lastAt: string | null;
-  /** Failed attempts that were retried: `{ attempt, at, retryAt, error }`. */
-  retries: Json[];
-  /** The error that failed the workflow at this step, if it did. */
-  error: Json;
+/** A workflow as the API answers it: core's one mapping, whose fields {@link WorkflowJson} names for the dashboard. */
+export function workflowJson(info: WorkflowInfo): WorkflowJson {
+  return workflowToJson(info) as unknown as WorkflowJson;
 }
 
 /**
  * Steps from the event log: `step_completed`, `step_failed` and `retry_scheduled` carry the step's
- * position; a later event for the same position (after `retry()`) supersedes an earlier outcome.
+ * position; a later event for the same position (after `retry()`) supersedes an earlier outcome. What
+ * only the stored checkpoint knows (arguments, result, wake time) and the timing are added by
+ * `workflowDetail`.
  */
 export function stepsFromHistory(events: readonly WorkflowEvent[]): StepJson[] {
   const steps = new Map<number, StepJson>();
@@ -42,7 +23,7 @@ export function stepsFromHistory(events: readonly WorkflowEvent[]): StepJson[] {
     const isStepEvent = event.type === 'step_completed' || event.type === 'step_failed' || event.type === 'retry_scheduled';
     if (!step) {
       if (!isStepEvent && event.type !== 'failed') continue;
-      step = { position: event.step, name: null, kind: null, status: 'retrying', attempts: 0, firstAt: at, lastAt: at, retries: [], error: null };
+      step = newStep(event.step, at);
       steps.set(event.step, step);
     }
     step.lastAt = at;
@@ -68,4 +49,12 @@ export function stepsFromHistory(events: readonly WorkflowEvent[]): StepJson[] {
     }
   }
   return [...steps.values()].sort((a, b) => a.position - b.position);
+}
+
+/** A step first seen at `at`, before anything is known of it. */
+export function newStep(position: number, at: string | null): StepJson {
+  return {
+    position, name: null, kind: null, status: 'retrying', attempts: 0, firstAt: at, lastAt: at, retries: [], error: null,
+    checkpointed: false, args: null, argsPreview: null, output: null, wakeAt: null, startedAt: null, endedAt: null, segments: [],
+  };
 }

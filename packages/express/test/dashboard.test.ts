@@ -1,95 +1,39 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { checkout, failedCheckout, napper, startServer, switches, waitFor, type TestServer } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { browserSuite, screenshots, textOf, TIME_ZONE, waitForCount, waitForText } from './browser.js';
+import { checkout, failedCheckout, LONG_NAME, longNamed, napper, startServer, switches, waitFor } from './harness.js';
 
-/** The page's document, in functions that run in the browser (the tests compile without the DOM library). */
-declare const document: {
-  querySelector(selector: string): { textContent: string | null } | null;
-  querySelectorAll(selector: string): { length: number };
-};
+const suite = browserSuite();
+const { browser } = suite;
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-/** Where the screenshots go (not committed); override with STEADFAST_SCREENSHOT_DIR. */
-const SHOTS = process.env.STEADFAST_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'steadfast-dashboard-shots-'));
+/** `YYYY-MM-DD HH:mm:ss`: the one date format of the page. */
+const DATE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
 
-let chromiumReady = existsSync(CHROMIUM);
-let server: TestServer | undefined;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
-
-function aptInstallChromium(): void {
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', 'chromium'], { env, stdio: 'inherit', timeout: 900_000 });
-  try {
-    install();
-  } catch {
-    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], { env, stdio: 'inherit', timeout: 600_000 });
-    install();
-  }
-}
-
-beforeAll(() => {
-  if (!chromiumReady && process.getuid?.() === 0) {
-    try {
-      aptInstallChromium();
-    } catch (error) {
-      console.warn(`apt-get could not install chromium: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    chromiumReady = existsSync(CHROMIUM);
-  }
-  if (!chromiumReady) {
-    const message = `${CHROMIUM} is missing (install the Debian package chromium): the dashboard browser test cannot run`;
-    if (process.env.CI === 'true') throw new Error(message);
-    console.warn(`\n${'*'.repeat(100)}\n*** SKIPPING THE DASHBOARD BROWSER TEST: ${message}\n${'*'.repeat(100)}\n`);
-  }
-}, 1_800_000);
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  if (profile) rmSync(profile, { recursive: true, force: true });
-  await server?.close();
-  server = undefined;
-});
-
-afterAll(() => {
-  console.info(`dashboard screenshots: ${SHOTS}`);
-});
-
-async function openBrowser(headers: Record<string, string>): Promise<Page> {
-  profile = mkdtempSync(join(tmpdir(), 'steadfast-chromium-profile-'));
-  // A persistent context on a fresh, empty profile directory: Playwright's launch() refuses --user-data-dir.
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ARGS,
-    headless: true,
-    viewport: { width: 1440, height: 1100 },
-    extraHTTPHeaders: headers,
-  });
-  return context.pages()[0] ?? (await context.newPage());
-}
-
-async function textOf(page: Page, selector: string): Promise<string> {
-  return ((await page.locator(selector).first().textContent()) ?? '').trim();
-}
-
-async function waitForText(page: Page, selector: string, text: string, timeout = 15_000): Promise<void> {
-  await page.waitForFunction(
-    ([sel, want]) => (document.querySelector(sel as string)?.textContent ?? '').trim() === want,
-    [selector, text],
-    { timeout },
+/** The wall-clock time of `iso` in the page's zone, as the page must show it. */
+function local(iso: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
   );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/** Every date on the page is in the one format (or `–` for none), with its UTC instant as the tooltip. */
+async function expectOneDateFormat(page: Page): Promise<void> {
+  const times = await page.locator('time').evaluateAll((els) => els.map((el) => [el.textContent, el.getAttribute('datetime')]));
+  expect(times.length).toBeGreaterThan(5);
+  for (const [text, datetime] of times) {
+    if (datetime === null) expect(text).toBe('–');
+    else expect(text).toBe(local(datetime));
+    expect(text === '–' || DATE.test(text!), String(text)).toBe(true);
+  }
 }
 
 describe('dashboard in headless Chromium', () => {
   it('shows counts, the queue chart and a failed workflow with its error; Retry completes it', async (ctx) => {
-    if (!chromiumReady) ctx.skip();
-    server = await startServer({ authorize: (req) => req.get('authorization') === 'Bearer ui' });
+    if (!suite.ready()) ctx.skip();
+    const server = (suite.server = await startServer({ authorize: (req) => req.get('authorization') === 'Bearer ui' }));
     const { runtime } = server;
     switches.chargeFails = false;
     await (await runtime.startWorkflow(checkout, ['ok', 100], { id: 'ui-completed' })).result();
@@ -99,15 +43,7 @@ describe('dashboard in headless Chromium', () => {
     await runtime.startWorkflow(checkout, ['b2', 1], { id: 'ui-bulk-2', queue: 'bulk' });
     await waitFor(async () => (await (await runtime.getWorkflow('ui-sleeping')).status()) === 'sleeping', 10_000, 'ui-sleeping');
 
-    const page = await openBrowser({ authorization: 'Bearer ui' });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
-    page.on('response', (res) => {
-      if (res.status() >= 400) problems.push(`HTTP ${res.status()} for ${res.url()}`);
-    });
+    const page = await browser.open({ authorization: 'Bearer ui' });
     // Without the trailing slash: the router redirects so that the page's relative URLs resolve.
     await page.goto(server.base);
     expect(new URL(page.url()).pathname).toBe('/steadfast/');
@@ -118,6 +54,7 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(page, '#counts [data-status="pending"] .value')).toBe('2');
     await page.waitForSelector('#chart polyline[data-queue="bulk"]', { state: 'attached' });
     expect(await textOf(page, '#chart-legend')).toContain('bulk: 2 due');
+    expect(await textOf(page, '#zone')).toMatch(/^times in UTC\+0[12]:00 \(Europe\/Berlin\)$/);
 
     const row = page.locator('#list tbody tr[data-id="ui-failed"]');
     await row.waitFor();
@@ -127,7 +64,7 @@ describe('dashboard in headless Chromium', () => {
     // Filter by status through the form.
     await page.selectOption('#filters select[name="status"]', 'failed');
     await page.click('#filters button[type="submit"]');
-    await page.waitForFunction(() => document.querySelectorAll('#list tbody tr').length === 1);
+    await waitForCount(page, '#list tbody tr', 1);
     expect(page.url()).toContain('status=failed');
 
     await row.click();
@@ -137,13 +74,14 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(page, '#error-message')).toBe('card declined for ui-failed');
     expect(await textOf(page, '#error-code')).toBe('(NON_RETRYABLE)');
     expect(await textOf(page, '#error-stack')).toContain('NonRetryableError: card declined for ui-failed');
-    expect(await page.locator('#steps tbody tr').count()).toBe(2);
-    expect(await textOf(page, '#steps tbody tr:nth-child(2)')).toContain('payments.charge');
+    expect(await page.locator('#steps tbody tr.step').count()).toBe(2);
+    expect(await textOf(page, '#steps tr.step[data-position="1"]')).toContain('payments.charge');
     const events = await page.locator('#timeline li').evaluateAll((items) => items.map((li) => li.getAttribute('data-type')));
     expect(events).toEqual(['created', 'claimed', 'step_completed', 'step_failed', 'failed']);
     expect(await page.locator('#retry').isVisible()).toBe(true);
     expect(await page.locator('#cancel').isVisible()).toBe(false);
-    await page.screenshot({ path: join(SHOTS, 'dashboard-failed.png'), fullPage: true });
+    await expectOneDateFormat(page);
+    await screenshots(page, 'dashboard-failed');
 
     switches.chargeFails = false;
     await page.click('#retry');
@@ -158,17 +96,74 @@ describe('dashboard in headless Chromium', () => {
     await page.click('#filters button[type="submit"]');
     await waitForText(page, '#counts [data-status="completed"] .value', '2');
     await waitForText(page, '#counts [data-status="failed"] .value', '0');
-    const shot = join(SHOTS, 'dashboard-retried.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    expect(statSync(shot).size).toBeGreaterThan(10_000);
-    expect(problems).toEqual([]);
+    await screenshots(page, 'dashboard-retried');
+    expect(browser.problems).toEqual([]);
+  }, 120_000);
+
+  it('finds a workflow by id, pages past the first page, and keeps long names from squeezing the columns', async (ctx) => {
+    if (!suite.ready()) ctx.skip();
+    const server = (suite.server = await startServer({ authorize: () => true }));
+    const { runtime } = server;
+    const longId = `import-${'2026-03-01-warehouse-berlin-'.repeat(3)}batch-0042`;
+    const longQueue = `imports-${'eu-central-priority-'.repeat(3)}lane`;
+    await (await runtime.startWorkflow(longNamed, [], { id: longId })).result();
+    for (let i = 0; i < 29; i++) await runtime.startWorkflow(napper, [], { id: `later-${String(i).padStart(2, '0')}`, delay: '1h', queue: longQueue });
+    const page = await browser.open();
+    await page.goto(`${server.base}/#limit=25`);
+    await waitForCount(page, '#list tbody tr', 25);
+    expect(await textOf(page, '#page-label')).toBe('page 1 · 1–25');
+    expect(await page.locator('#page-newer').isDisabled()).toBe(true);
+
+    await page.click('#page-older');
+    await waitForText(page, '#page-label', 'page 2 · 26–30');
+    expect(await page.locator('#list tbody tr').count()).toBe(5);
+    expect(await page.locator('#page-older').isDisabled()).toBe(true);
+    expect(page.url()).toMatch(/after=/);
+    const oldest = page.locator(`#list tbody tr[data-id="${longId}"]`);
+    await oldest.waitFor();
+
+    // A long id, name and queue are cut to one line with an ellipsis (whole in the tooltip), not wrapped a
+    // character a line: every column keeps its width, at both widths.
+    const shots = await screenshots(page, 'dashboard-long-names', async (width) => {
+      const cells = await page.locator('#list tbody tr').first().locator('td').evaluateAll((tds) => tds.map((td) => td.getBoundingClientRect().toJSON()));
+      const rowHeight = await oldest.evaluate((tr) => tr.getBoundingClientRect().height);
+      expect(rowHeight, `row height at ${width}px`).toBeLessThan(40);
+      for (const cell of cells.slice(0, 4)) expect(cell.width, `column width at ${width}px`).toBeGreaterThan(60);
+      const name = oldest.locator('td').nth(1);
+      expect(await name.getAttribute('title')).toBe(LONG_NAME);
+      expect(await name.evaluate((td) => td.scrollWidth > td.clientWidth)).toBe(true);
+    });
+    expect(shots).toHaveLength(2);
+
+    await page.click('#page-newer');
+    await waitForText(page, '#page-label', 'page 1 · 1–25');
+
+    // Find by id: opens the workflow, wherever it is in the list; an unknown id says so.
+    await page.fill('#find input[name="id"]', longId);
+    await page.press('#find input[name="id"]', 'Enter');
+    await waitForText(page, '#detail-id', longId);
+    await waitForText(page, '#detail-status', 'completed');
+    expect(await textOf(page, '#detail-title')).toBe(LONG_NAME);
+    expect(page.url()).toContain(`wf=${encodeURIComponent(longId)}`);
+    await screenshots(page, 'dashboard-found', async (width) => {
+      const title = await page.locator('#detail-title').evaluate((el) => el.getBoundingClientRect().width);
+      const panel = await page.locator('#detail').evaluate((el) => el.getBoundingClientRect().width);
+      expect(title, `title width at ${width}px`).toBeLessThanOrEqual(panel);
+    });
+    await page.fill('#find input[name="id"]', 'no-such-run');
+    await page.click('#find button[type="submit"]');
+    await waitForText(page, '#notice', 'There is no workflow with the id "no-such-run" (or it was purged).');
+    expect(await page.locator('#detail').isVisible()).toBe(false);
+    // The lookup of the unknown id is the one failed request (Chromium also logs it on the console).
+    expect(browser.problems).toContainEqual(expect.stringMatching(/^HTTP 404 for .*\/api\/workflows\/no-such-run$/));
+    expect(browser.problems.filter((problem) => !problem.includes('404'))).toEqual([]);
   }, 120_000);
 
   it('cancels with a two-step confirmation, and a read-only dashboard shows no buttons', async (ctx) => {
-    if (!chromiumReady) ctx.skip();
-    server = await startServer({ authorize: () => true });
+    if (!suite.ready()) ctx.skip();
+    let server = (suite.server = await startServer({ authorize: () => true }));
     await server.runtime.startWorkflow(napper, [], { id: 'ui-nap' });
-    const page = await openBrowser({});
+    const page = await browser.open();
     await page.goto(`${server.base}/#wf=ui-nap`);
     await waitForText(page, '#detail-status', 'sleeping');
     await page.click('#cancel');
@@ -177,17 +172,19 @@ describe('dashboard in headless Chromium', () => {
     await page.click('#cancel');
     await waitForText(page, '#detail-status', 'cancelled');
     expect(await page.locator('#cancel').isVisible()).toBe(false);
-    await context!.close();
-    context = undefined;
+    // Its timer never fires now.
+    await waitForText(page, '#steps tr.step[data-position="0"] .status', 'cancelled');
+    await browser.close();
     await server.close();
 
-    server = await startServer({ readOnly: true, allowUnauthenticatedReadOnly: true });
+    server = suite.server = await startServer({ readOnly: true, allowUnauthenticatedReadOnly: true });
     await failedCheckout(server.runtime, 'ui-ro');
-    const readOnly = await openBrowser({});
+    const readOnly = await browser.open();
     await readOnly.goto(`${server.base}/#wf=ui-ro`);
     await waitForText(readOnly, '#detail-status', 'failed');
     expect(await readOnly.locator('#read-only').isVisible()).toBe(true);
     expect(await readOnly.locator('#retry').isVisible()).toBe(false);
     expect(await readOnly.locator('#cancel').isVisible()).toBe(false);
+    expect(browser.problems).toEqual([]);
   }, 120_000);
 });

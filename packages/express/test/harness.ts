@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { pino } from 'pino';
-import { defineTask, defineWorkflow, NonRetryableError, Runtime, sleep, waitForSignal } from '@steadfast/core';
+import { defineTask, defineWorkflow, NonRetryableError, Runtime, sleep, taskContext, waitForSignal } from '@steadfast/core';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
 import { steadfastRouter, type RouterRuntime, type SteadfastRouterOptions } from '../src/index.js';
 
@@ -30,6 +30,36 @@ export const napper = defineWorkflow('orders.napper', async () => {
   return 'rested';
 });
 
+/** Fails its first two attempts, then succeeds: each retry after a fixed 200 ms backoff. */
+export const sendReceipt = defineTask(
+  'mail.sendReceipt',
+  async (orderId: string) => {
+    const { attempt } = taskContext();
+    if (attempt < 3) throw new Error(`mail server busy (attempt ${attempt})`);
+    return `sent-${orderId}`;
+  },
+  { retries: 2, backoff: { type: 'fixed', initial: '200ms' } },
+);
+/** A retried task, then a short sleep (held in memory): a waterfall with failed attempts, backoffs and a timer. */
+export const receipt = defineWorkflow('orders.receipt', async (orderId: string) => {
+  const sent = await sendReceipt(orderId);
+  await sleep('300ms');
+  return sent;
+});
+/** Fails its first attempt and is retried an hour later: a step that is retrying, its backoff ahead. */
+export const sendLater = defineTask(
+  'mail.sendLater',
+  async () => {
+    if (taskContext().attempt === 1) throw new Error('mail server down');
+    return 'sent';
+  },
+  { retries: 1, backoff: { type: 'fixed', initial: '1h' } },
+);
+export const patient = defineWorkflow('orders.patient', async () => sendLater());
+/** A workflow with a long name, for layouts that must not let it squeeze other columns. */
+export const LONG_NAME = `reports.${'quarterly-revenue-reconciliation-'.repeat(4)}final`;
+export const longNamed = defineWorkflow(LONG_NAME, async () => 'done');
+
 export interface TestServer {
   runtime: Runtime;
   /** URL of the router's base, without a trailing slash, e.g. `http://127.0.0.1:1234/steadfast`. */
@@ -53,7 +83,7 @@ export async function startServer(
     pollIntervalMs: 50,
     inMemoryWaitMs: 1000,
   });
-  runtime.register(checkout, charge, reserve, approval, napper);
+  runtime.register(checkout, charge, reserve, approval, napper, receipt, sendReceipt, patient, sendLater, longNamed);
   if (start) await runtime.start();
   const app = express();
   app.get('/app-route', (_req, res) => {

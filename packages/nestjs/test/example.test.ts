@@ -80,6 +80,17 @@ describe('examples/nestjs-app', () => {
     const second = await json(await fetch(`${url}/orders/o-43/checkout`, { method: 'POST' }));
     expect(second.status).toBe(202);
     await waitFor(() => output().includes('charging 4200 cents for order o-43'), 10_000, 'the second charge');
+    // Stopped mid-sleep: once the sleep's wake time is checkpointed (a SIGTERM before that would stop it at the
+    // step boundary before the sleep, with nothing to keep).
+    const watcher = new Runtime(sqliteOptions(databaseFile));
+    try {
+      await waitFor(async () => {
+        const history = await (await watcher.getWorkflow('checkout-o-43')).history();
+        return history.some((e) => e.type === 'step_completed' && e.data?.name === 'sleep');
+      }, 10_000, 'the sleep to be checkpointed');
+    } finally {
+      await watcher.shutdown();
+    }
     const exited = once(child!, 'exit');
     const stopAt = Date.now();
     child!.kill('SIGTERM');

@@ -76,7 +76,11 @@ const MIGRATIONS: string[] = [
    );
    CREATE TABLE {queue_starts} (queue text NOT NULL, at bigint NOT NULL);
    CREATE INDEX {prefix}queue_starts_window ON {queue_starts} (queue, at);`,
-  // 4: claims in claim order (priority, then due time) over unfinished rows only, so a claim stops after
+  // 4: what dashboards read: finished workflows by finish time (activity, and purge), with the columns
+  // activity needs; and workflows in list order, so a page after a cursor is a range, not a sort of the table.
+  `CREATE INDEX {prefix}workflows_finished ON {wf} (finished_at, status, created_at) WHERE finished_at IS NOT NULL;
+   CREATE INDEX {prefix}workflows_created ON {wf} (created_at DESC, id);`,
+  // 5: claims in claim order (priority, then due time) over unfinished rows only, so a claim stops after
   // `limit` rows however large the backlog or the number of finished rows.
   `CREATE INDEX {prefix}workflows_due ON {wf} (queue, priority DESC, next_at) WHERE next_at IS NOT NULL;`,
 ];

@@ -76,6 +76,10 @@ const MIGRATIONS: string[] = [
    );
    CREATE TABLE {p}queue_starts (queue TEXT NOT NULL, at INTEGER NOT NULL);
    CREATE INDEX {p}queue_starts_window ON {p}queue_starts (queue, at);`,
+  // 4: what dashboards read: finished workflows by finish time (activity, and purge), covering the columns
+  // activity needs; and workflows in list order, so a page after a cursor is a range, not a sort of the table.
+  `CREATE INDEX {p}workflows_finished ON {p}workflows (finished_at, status, created_at) WHERE finished_at IS NOT NULL;
+   CREATE INDEX {p}workflows_created ON {p}workflows (created_at DESC, id);`,
 ];
 
 /**

@@ -1,8 +1,10 @@
 import type { OperationsOn } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from './sqlite-database.js';
+import { activity } from './sql/activity.js';
 import { cancelWorkflow, retryWorkflow } from './sql/cancel-retry.js';
 import { claim, nextDueAt } from './sql/claim.js';
 import { createWorkflow, createWorkflows } from './sql/create-workflow.js';
+import { listSteps } from './sql/list-steps.js';
 import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
@@ -13,9 +15,9 @@ import { complete, fail, release, renewLeases, suspend } from './sql/transitions
 
 /** The storage contract's operations, each one `sql/*` module's function: checked against the contract here. */
 export const OPERATIONS: OperationsOn<SqliteDatabase> = {
-  createWorkflow, createWorkflows, getWorkflow, listWorkflows, history, unfinishedNames,
+  createWorkflow, createWorkflows, getWorkflow, listWorkflows, history, listSteps, unfinishedNames,
   upsertSchedule, deleteSchedule, listSchedules, advanceSchedule,
-  stats, purge,
+  stats, activity, purge,
   claim, nextDueAt, loadExecution, renewLeases,
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,
@@ -23,5 +25,5 @@ export const OPERATIONS: OperationsOn<SqliteDatabase> = {
 
 /** The operations that only read: a turn of nothing but reads needs no transaction. */
 export const READS: ReadonlySet<keyof typeof OPERATIONS> = new Set([
-  'getWorkflow', 'listWorkflows', 'history', 'unfinishedNames', 'listSchedules', 'stats', 'nextDueAt', 'loadExecution',
+  'getWorkflow', 'listWorkflows', 'history', 'listSteps', 'unfinishedNames', 'listSchedules', 'stats', 'activity', 'nextDueAt', 'loadExecution',
 ] as const);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { WorkflowEvent, WorkflowInfo } from '@steadfast/core';
 import { checkName } from '../argument-parsers.js';
 import type { CommandContext } from '../command-context.js';
-import { eventJson, stepsFromHistory, toJson, workflowJson, type Json, type StepJson } from '../json-output.js';
+import { eventJson, stepJson, toJson, workflowJson, type Json, type StepJson } from '../json-output.js';
 import { formatDate, formatFields, formatTable, formatValue } from '../table.js';
 
 export function registerShow(program: Command, context: CommandContext): void {
@@ -13,8 +13,8 @@ export function registerShow(program: Command, context: CommandContext): void {
     .action((id: string, _options: object, command: Command) =>
       context.run(command, async ({ client }) => {
         const handle = await client.getWorkflow(checkName(id, 'workflow id'));
-        const [info, history] = await Promise.all([handle.info(), handle.history()]);
-        const steps = stepsFromHistory(history);
+        const [info, history, checkpoints] = await Promise.all([handle.info(), handle.history(), handle.steps()]);
+        const steps = checkpoints.map(stepJson);
         return {
           json: { workflow: workflowJson(info), steps, history: history.map(eventJson) },
           text: [workflowText(info), 'Steps', stepsText(steps), 'History', historyText(history)].join('\n\n'),
@@ -47,8 +47,16 @@ function stepsText(steps: StepJson[]): string {
   if (steps.length === 0) return '(none)';
   return formatTable(
     ['seq', 'name', 'kind', 'status', 'attempts', 'at'],
-    steps.map((s) => [String(s.seq), s.name, s.kind, s.status, s.attempts === null ? '-' : String(s.attempts), formatDate(new Date(s.at))]),
+    steps.map((s) => [String(s.seq), s.name, s.kind, statusText(s), s.attempts === null ? '-' : String(s.attempts), formatDate(new Date(s.at))]),
   );
+}
+
+/** A timer's checkpoint is written when it is set: say so, and when it fires, rather than `sleeping`. */
+function statusText(step: StepJson): string {
+  const wakeAt = step.wakeAt === null ? '-' : formatDate(new Date(step.wakeAt));
+  if (step.status === 'sleeping') return `timer set, wakes at ${wakeAt}`;
+  if (step.status === 'cancelled') return `timer cancelled before ${wakeAt}`;
+  return step.status;
 }
 
 function historyText(history: WorkflowEvent[]): string {

@@ -105,14 +105,25 @@ export function describeCommands(backend: Backend): void {
         createdAt: expect.stringMatching(ISO_DATE),
       });
       expect(shown.steps).toEqual([
-        { seq: 0, name: 'reserve', kind: 'task', status: 'completed', attempts: 1, at: expect.stringMatching(ISO_DATE) },
-        { seq: 1, name: 'charge.card', kind: 'task', status: 'failed', attempts: 1, at: expect.stringMatching(ISO_DATE) },
+        { seq: 0, name: 'reserve', kind: 'task', status: 'completed', attempts: 1, at: expect.stringMatching(ISO_DATE), wakeAt: null },
+        { seq: 1, name: 'charge.card', kind: 'task', status: 'failed', attempts: 1, at: expect.stringMatching(ISO_DATE), wakeAt: null },
       ]);
       const types = shown.history.map((e: { type: string }) => e.type);
       expect(types).toEqual(['created', 'claimed', 'step_completed', 'step_failed', 'failed']);
       const created = shown.history[0];
       expect(created).toMatchObject({ type: 'created', step: null, at: expect.stringMatching(ISO_DATE), data: { name: 'checkout', startAt: expect.stringMatching(ISO_DATE) } });
       expect(shown.history[4]).toMatchObject({ step: 1, data: { error: { name: 'NonRetryableError', message: 'card declined' } } });
+    });
+
+    it('show --json reports a sleep whose wake time is ahead as sleeping (set, not fired), with its wake time', async () => {
+      const run = await cli('show', 'wf-sleeping', '--json');
+      expect(run.code).toBe(0);
+      const [timer] = run.json().steps;
+      expect(timer).toEqual({ seq: 0, name: 'sleep', kind: 'sleep', status: 'sleeping', attempts: 1, at: expect.stringMatching(ISO_DATE), wakeAt: expect.stringMatching(ISO_DATE) });
+      // The wake time is set when the sleep runs, its checkpoint a moment later (a busy machine makes it longer).
+      const ahead = Date.parse(timer.wakeAt) - Date.parse(timer.at);
+      expect(ahead).toBeGreaterThan(3_600_000 - 1_000);
+      expect(ahead).toBeLessThanOrEqual(3_600_000);
     });
 
     it('show --json turns rich results into JSON', async () => {
@@ -128,7 +139,9 @@ export function describeCommands(backend: Backend): void {
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^Workflow\s+wf-sleeping$/m);
       expect(run.stdout).toMatch(/^Status\s+sleeping$/m);
-      expect(run.stdout).toMatch(/^Steps\n\nSEQ\s+NAME\s+KIND\s+STATUS\s+ATTEMPTS\s+AT\n0\s+sleep\s+sleep\s+completed/m);
+      // The sleep's checkpoint is its wake time, written when the timer is set: it is not done until then.
+      expect(run.stdout).toMatch(/^Steps\n\nSEQ\s+NAME\s+KIND\s+STATUS\s+ATTEMPTS\s+AT\n0\s+sleep\s+sleep\s+timer set, wakes at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+1\s/m);
+      expect(run.stdout).not.toMatch(/^0\s+sleep\s+sleep\s+completed/m);
       expect(run.stdout).toMatch(/^History\n\nAT\s+EVENT\s+STEP\s+DETAILS$/m);
       expect(run.stdout).toMatch(/\ssleeping\s+-\s+wakeAt=\d{4}-\d\d-\d\dT[\d:.]+Z$/m);
       const failed = await cli('show', 'wf-failed');

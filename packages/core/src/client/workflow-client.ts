@@ -14,8 +14,10 @@ import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from './start-options.js';
+import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
+import { toWorkflowSteps, type WorkflowStep } from './workflow-steps.js';
 
 type AnyFn = (...args: any[]) => Promise<any>;
 
@@ -228,13 +230,21 @@ export class WorkflowClient implements HandleClient {
     return new WorkflowHandle<R>(id, this);
   }
 
-  /** Workflows matching a filter, newest first. */
+  /**
+   * Workflows matching a filter, newest first. For the next page, pass the last one as `after`:
+   * `{ after: { createdAt: last.createdAt.getTime(), id: last.id } }`.
+   */
   async listWorkflows(filter: ListWorkflowsFilter = {}): Promise<WorkflowInfo[]> {
-    checkOptionKeys(filter, ['status', 'name', 'queue', 'limit'], 'listWorkflows');
+    checkOptionKeys(filter, ['status', 'name', 'queue', 'limit', 'after'], 'listWorkflows');
     for (const status of [filter.status ?? []].flat()) {
       if (!WORKFLOW_STATUSES.includes(status)) throw new ValidationError(`invalid status ${describe(status)} in listWorkflows; expected one of ${WORKFLOW_STATUSES.join(', ')}`);
     }
     if (filter.limit !== undefined) validateInteger(filter.limit, 'limit of listWorkflows', 1, 10_000);
+    if (filter.after !== undefined) {
+      checkOptionKeys(filter.after, ['createdAt', 'id'], 'the after cursor of listWorkflows');
+      validateInteger(filter.after.createdAt, 'after.createdAt of listWorkflows', 0, Number.MAX_SAFE_INTEGER);
+      validateName(filter.after.id, 'after.id of listWorkflows');
+    }
     await this.ensureReady();
     return (await this.options.storage.listWorkflows(filter)).map((record) => toWorkflowInfo(record, this.options.serializer));
   }
@@ -302,6 +312,23 @@ export class WorkflowClient implements HandleClient {
   }
 
   /**
+   * What finished in the last `window` (default an hour), per bucket (default a minute) and in total: counts
+   * of completed, failed and cancelled workflows, the failure rate, and the latency (creation to completion)
+   * of the completed ones. Read from the stored workflows, so it covers runs of every worker and process.
+   *
+   * @example
+   * ```ts
+   * const { total } = await client.activity({ window: '1h', bucket: '1m' });
+   * console.log(total.completed, total.failureRate, total.latency?.p95Ms);
+   * ```
+   */
+  async activity(options: ActivityOptions = {}): Promise<WorkflowActivity> {
+    const request = activityRequest(options, this.clock.now());
+    await this.ensureReady();
+    return toWorkflowActivity(await this.options.storage.activity(request), request);
+  }
+
+  /**
    * Deletes finished workflows (with their steps, events and signals) in `statuses` that finished more than
    * `olderThan` ago. Returns how many were deleted. A workflow whose parent is unfinished is kept.
    */
@@ -365,6 +392,11 @@ export class WorkflowClient implements HandleClient {
     await this.record(id);
     const events = await this.options.storage.history(id);
     return events.map((event) => toWorkflowEvent(event, this.options.serializer));
+  }
+
+  async workflowSteps(id: string): Promise<WorkflowStep[]> {
+    const record = await this.record(id);
+    return toWorkflowSteps(await this.options.storage.listSteps(id), record, this.clock.now(), this.options.serializer);
   }
 
   /**

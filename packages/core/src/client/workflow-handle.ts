@@ -1,4 +1,5 @@
 import type { EventRecord, WorkflowKind, WorkflowStatus } from '../foundation/types.js';
+import type { WorkflowStep } from './workflow-steps.js';
 
 /** A workflow as its handle reports it, with payloads decoded. */
 export interface WorkflowInfo {
@@ -41,6 +42,7 @@ export interface HandleClient {
   waitForResult(id: string): Promise<unknown>;
   workflowInfo(id: string): Promise<WorkflowInfo>;
   workflowHistory(id: string): Promise<WorkflowEvent[]>;
+  workflowSteps(id: string): Promise<WorkflowStep[]>;
   cancel(id: string): Promise<void>;
 }
 
@@ -68,6 +70,19 @@ export class WorkflowHandle<R = unknown> {
   /** The ordered event log: created, claimed, step completed, retry scheduled, sleeping, completed, ... */
   history(): Promise<WorkflowEvent[]> {
     return this.client.workflowHistory(this.id);
+  }
+
+  /**
+   * The checkpointed steps, by position, with their arguments, results and errors decoded. A timer whose
+   * wake time has not come is `sleeping` (set, not fired), not `completed`.
+   *
+   * @example
+   * ```ts
+   * for (const step of await handle.steps()) console.log(step.position, step.name, step.status, step.wakeAt ?? step.output);
+   * ```
+   */
+  steps(): Promise<WorkflowStep[]> {
+    return this.client.workflowSteps(this.id);
   }
 
   cancel(): Promise<void> {

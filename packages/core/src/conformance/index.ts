@@ -14,6 +14,7 @@ import { SuiteContext, type ConformanceTarget } from './context.js';
 import { describeDedupeCases } from './dedupe-cases.js';
 import { describeExecutionCases } from './execution-cases.js';
 import { describeFencingCases } from './fencing-cases.js';
+import { describeInspectionCases } from './inspection-cases.js';
 import { describePurgeCases } from './purge-cases.js';
 import { describeQueueLimitCases } from './queue-limit-cases.js';
 import { describeRaceCases } from './race-cases.js';
@@ -65,6 +66,7 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
     describeQueueLimitCases(ctx);
     describeScheduleCases(ctx);
     describeStatsCases(ctx);
+    describeInspectionCases(ctx);
     describePurgeCases(ctx);
   });
 }

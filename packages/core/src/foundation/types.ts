@@ -140,6 +140,18 @@ export interface ListWorkflowsFilter {
   queue?: string;
   /** Default 100, at most 10 000. */
   limit?: number;
+  /**
+   * Only the workflows that come after this one in the list's order (newest first, ties by id): those
+   * created earlier, or at the same time with a greater id. Pass the last workflow of a page to get the
+   * next page; rows created meanwhile never shift a page. Default: from the newest.
+   */
+  after?: WorkflowCursor;
+}
+
+/** A position in the list of workflows: the `createdAt` (epoch ms) and `id` of the workflow it follows. */
+export interface WorkflowCursor {
+  createdAt: number;
+  id: string;
 }
 
 /** How a workflow ended, as the worker that ended it wrote it: the serialized result or error. */

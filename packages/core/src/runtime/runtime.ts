@@ -11,6 +11,7 @@ import type { ScheduleOptions } from '../definition/schedule.js';
 import { entryMeta } from '../definition/step-meta.js';
 import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from '../client/start-options.js';
+import type { ActivityOptions, WorkflowActivity } from '../client/workflow-activity.js';
 import type { WorkflowHandle, WorkflowInfo } from '../client/workflow-handle.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { RetentionLoop } from '../worker/retention.js';
@@ -273,6 +274,11 @@ export class Runtime implements EntryOwner {
   /** {@inheritDoc WorkflowClient.stats} */
   stats(): Promise<RuntimeStats> {
     return this.client.stats();
+  }
+
+  /** {@inheritDoc WorkflowClient.activity} */
+  activity(options?: ActivityOptions): Promise<WorkflowActivity> {
+    return this.client.activity(options);
   }
 
   /** {@inheritDoc WorkflowClient.purge} */

@@ -7,13 +7,16 @@
 export type {
   StorageAdapter, StorageCapabilities, Lease, NewWorkflow, CreateWorkflowResult, CreatedWorkflow, ClaimFilter, ClaimRequest, ClaimedWorkflow,
   NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest, QueueLimit,
+  ActivityRequest, ActivityRow,
 } from './storage-adapter.js';
+export { LATENCY_BOUNDS_MS, latencyClass, latencyClassSql, foldActivityGroups, emptyActivityRow } from './latency-classes.js';
+export type { ActivityGroupRow } from './latency-classes.js';
 export { bindOperations } from './operations.js';
 export type { OperationsOn, StorageOperations } from './operations.js';
 export { toWorkflowRecord, toStepRecord, toEventRecord, toScheduleRecord } from './rows.js';
 export type { WorkflowRow, StepRow, EventRow, ScheduleRow } from './rows.js';
 export type {
-  WorkflowStatus, WorkflowKind, StepKind, WorkflowRecord, StepRecord, EventType, EventRecord, ListWorkflowsFilter, ScheduleRecord,
+  WorkflowStatus, WorkflowKind, StepKind, WorkflowRecord, StepRecord, EventType, EventRecord, ListWorkflowsFilter, WorkflowCursor, ScheduleRecord,
 } from '../foundation/types.js';
 export { WORKFLOW_STATUSES, FINISHED_STATUSES } from '../foundation/types.js';
 export { LeaseLostError, StorageUnavailableError, ValidationError, WorkflowNotFoundError, SteadfastError, isSteadfastError } from '../foundation/errors.js';

@@ -63,6 +63,11 @@ export interface StorageAdapter {
   listWorkflows(filter: ListWorkflowsFilter): Promise<WorkflowRecord[]>;
   /** The event log of a workflow, oldest first. */
   history(workflowId: string): Promise<EventRecord[]>;
+  /**
+   * The checkpoints of a workflow as stored, by position; empty for an unknown workflow. For inspection
+   * (`handle.steps()`, dashboards): an execution reads its checkpoints with `loadExecution` instead.
+   */
+  listSteps(workflowId: string): Promise<StepRecord[]>;
   /** Names of workflows that are not finished, for warning about ones no worker has registered. */
   unfinishedNames(): Promise<string[]>;
   /**
@@ -78,6 +83,14 @@ export interface StorageAdapter {
 
   /** Counts of workflows by queue and status, and how many pending or sleeping ones are due at `now`. */
   stats(now: number): Promise<WorkflowStats>;
+  /**
+   * What finished in a window, per bucket of time, for throughput, failure-rate and latency charts: a row
+   * for each bucket in which a workflow's `finished_at` falls (buckets with none may be left out), ordered
+   * by bucket. Latency is `finished_at - created_at` of the completed ones, summed, maximized and counted
+   * per class of {@link LATENCY_BOUNDS_MS}. Dashboards call it every few seconds, so it must read only the
+   * rows finished in the window through an index on `finished_at`, never scan every workflow.
+   */
+  activity(request: ActivityRequest): Promise<ActivityRow[]>;
   /**
    * Deletes up to `limit` finished workflows in `statuses` that finished before `finishedBefore`, with their
    * steps, events and signals, oldest first. Returns how many were deleted. A workflow with an unfinished
@@ -170,6 +183,31 @@ export interface WorkflowStats {
   counts: Array<{ queue: string; status: WorkflowStatus; count: number }>;
   /** Pending or sleeping workflows whose `next_at` has passed, per queue: the backlog. */
   due: Array<{ queue: string; count: number }>;
+}
+
+/** The window of {@link StorageAdapter.activity}: bucket `i` covers `[since + i * bucketMs, since + (i + 1) * bucketMs)`. */
+export interface ActivityRequest {
+  /** Start of the first bucket (epoch ms, inclusive). */
+  since: number;
+  /** End of the window (epoch ms, exclusive). */
+  until: number;
+  /** Length of a bucket in ms (a positive whole number). */
+  bucketMs: number;
+}
+
+/** The workflows whose `finished_at` falls in one bucket of an activity window. */
+export interface ActivityRow {
+  /** The bucket's index from `since`. */
+  bucket: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Sum of `finished_at - created_at` over the completed ones (0 if none). */
+  latencySumMs: number;
+  /** Largest `finished_at - created_at` among the completed ones (0 if none). */
+  latencyMaxMs: number;
+  /** Completed ones per latency class: `LATENCY_BOUNDS_MS.length + 1` counts (the last one: at or above the last bound). */
+  latencyCounts: number[];
 }
 
 export interface PurgeRequest {

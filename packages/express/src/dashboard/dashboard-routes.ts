@@ -1,7 +1,17 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Request, RequestHandler, Response } from 'express';
 import { renderDashboardPage } from './page.js';
-import { DASHBOARD_JS } from './script.js';
 import { DASHBOARD_CSS } from './styles.js';
+
+/**
+ * The compiled browser script: `src/dashboard/browser` built by `tsconfig.browser.json` into the package's
+ * `dist/dashboard/browser`. Addressed from the package root, so it is found both from `dist` (the published
+ * package) and from `src` (tests run the sources once the package is built).
+ */
+const BROWSER_DIR = new URL('../../dist/dashboard/browser/', import.meta.url);
+
+let assets: Map<string, RequestHandler> | undefined;
 
 /**
  * Only this origin's script, style and API; no inline code, no framing. The page needs nothing else, so a
@@ -22,7 +32,34 @@ export function dashboardPageHandler(readOnly: boolean): RequestHandler {
   };
 }
 
-export const dashboardScriptHandler: RequestHandler = (_req, res) => send(res, 'text/javascript; charset=utf-8', DASHBOARD_JS);
+/**
+ * The dashboard's ES modules by file name (`dashboard.js`, the entry, and those it imports, with their
+ * source maps), each served at `/<file>` so the entry's relative imports resolve. Read from disk once, on
+ * the first call; a package whose build left them out fails here, when the router is made.
+ */
+export function dashboardScripts(): Map<string, RequestHandler> {
+  if (assets) return assets;
+  let files: string[];
+  try {
+    files = readdirSync(BROWSER_DIR).filter((file) => file.endsWith('.js') || file.endsWith('.js.map'));
+  } catch (error) {
+    throw new Error(
+      `@steadfast/express: the dashboard's script is not built (${fileURLToPath(BROWSER_DIR)} cannot be read): build the package, or pass dashboard: false`,
+      { cause: error },
+    );
+  }
+  if (!files.includes('dashboard.js')) throw new Error(`@steadfast/express: ${fileURLToPath(BROWSER_DIR)} holds no dashboard.js: build the package`);
+  assets = new Map(
+    files.map((file) => {
+      const body = readFileSync(new URL(file, BROWSER_DIR), 'utf8');
+      const type = file.endsWith('.map') ? 'application/json; charset=utf-8' : 'text/javascript; charset=utf-8';
+      const handler: RequestHandler = (_req, res) => send(res, type, body);
+      return [file, handler];
+    }),
+  );
+  return assets;
+}
+
 export const dashboardStylesHandler: RequestHandler = (_req, res) => send(res, 'text/css; charset=utf-8', DASHBOARD_CSS);
 
 function send(res: Response, type: string, body: string): void {

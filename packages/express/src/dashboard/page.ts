@@ -1,10 +1,10 @@
+import { WORKFLOW_STATUSES } from '@steadfast/core';
+
 /** What the dashboard page needs to know about its router. */
 export interface DashboardPageOptions {
   /** Hide Retry and Cancel: the router refuses mutations. */
   readOnly: boolean;
 }
-
-const STATUSES = ['pending', 'running', 'sleeping', 'completed', 'failed', 'cancelled'];
 
 /**
  * The dashboard's HTML. Every URL in it is relative (`dashboard.css`, `dashboard.js`, and `api/...` in the
@@ -12,10 +12,10 @@ const STATUSES = ['pending', 'running', 'sleeping', 'completed', 'failed', 'canc
  * (the router redirects `/prefix` to `/prefix/`). No external resources: the page works on a closed network.
  */
 export function renderDashboardPage(options: DashboardPageOptions): string {
-  const countCards = STATUSES.map(
+  const countCards = WORKFLOW_STATUSES.map(
     (s) => `<button type="button" class="count ${s}" data-status="${s}" title="Show ${s} workflows"><span class="value">–</span><span class="label">${s}</span></button>`,
   ).join('\n      ');
-  const statusOptions = STATUSES.map((s) => `<option value="${s}">${s}</option>`).join('');
+  const statusOptions = WORKFLOW_STATUSES.map((s) => `<option value="${s}">${s}</option>`).join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -29,8 +29,13 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
   <header>
     <h1>Steadfast</h1>
     ${options.readOnly ? '<span class="status cancelled" id="read-only">read-only</span>' : ''}
+    <form id="find" role="search" autocomplete="off">
+      <input name="id" placeholder="Find a workflow by id" aria-label="Workflow id" spellcheck="false">
+      <button type="submit">Open</button>
+    </form>
     <span class="spacer"></span>
-    <span id="refresh-state">loading…</span>
+    <span id="zone" class="header-note"></span>
+    <span id="refresh-state" class="header-note">loading…</span>
     <label><input type="checkbox" id="auto-refresh" checked> auto-refresh</label>
     <button type="button" id="refresh-now">Refresh</button>
   </header>
@@ -40,16 +45,26 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
     <section class="counts" id="counts" aria-label="Workflows by status">
       ${countCards}
     </section>
+    <section class="panel" id="activity" aria-labelledby="activity-title">
+      <h2 id="activity-title">Last hour, from the stored runs</h2>
+      <dl class="activity-summary" id="activity-summary"></dl>
+      <div class="charts">
+        <figure id="chart-throughput"></figure>
+        <figure id="chart-failure-rate"></figure>
+        <figure id="chart-latency"></figure>
+      </div>
+    </section>
     <div class="row">
       <section class="panel">
-        <h2>Queue depth (due, not yet claimed)</h2>
+        <h2>Queue depth (due, not yet claimed), since this page opened</h2>
         <div id="chart"></div>
         <div class="legend" id="chart-legend"></div>
       </section>
       <section class="panel">
         <h2>Queues</h2>
-        <table id="queues">
-          <thead><tr><th>queue</th><th>due</th><th>pending</th><th>running</th><th>sleeping</th><th>failed</th></tr></thead>
+        <table id="queues" class="fixed">
+          <colgroup><col class="c-queue"><col><col><col><col><col></colgroup>
+          <thead><tr><th>queue</th><th class="num">due</th><th class="num">pending</th><th class="num">running</th><th class="num">sleeping</th><th class="num">failed</th></tr></thead>
           <tbody></tbody>
         </table>
       </section>
@@ -61,15 +76,21 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
           <label>status<select name="status"><option value="">any</option>${statusOptions}</select></label>
           <label>name<input name="name" placeholder="exact name" autocomplete="off"></label>
           <label>queue<input name="queue" placeholder="exact queue" autocomplete="off"></label>
-          <label>limit<select name="limit"><option>25</option><option selected>100</option><option>500</option></select></label>
+          <label>per page<select name="limit"><option>25</option><option selected>100</option><option>500</option></select></label>
           <button type="submit" class="primary">Apply</button>
           <button type="button" id="clear-filters">Clear</button>
         </form>
-        <table id="list">
-          <thead><tr><th>id</th><th>name</th><th>queue</th><th>status</th><th>attempts</th><th>updated</th></tr></thead>
+        <table id="list" class="fixed">
+          <colgroup><col class="c-id"><col class="c-name"><col class="c-queue"><col class="c-status"><col class="c-attempts"><col class="c-date"></colgroup>
+          <thead><tr><th>id</th><th>name</th><th>queue</th><th>status</th><th class="num">attempts</th><th>updated</th></tr></thead>
           <tbody></tbody>
         </table>
         <p class="empty" id="list-empty" hidden>No workflows match these filters.</p>
+        <nav class="pager" aria-label="Pages">
+          <button type="button" id="page-newer" disabled>← Newer</button>
+          <span id="page-label" class="muted">page 1</span>
+          <button type="button" id="page-older" disabled>Older →</button>
+        </nav>
       </section>
       <section class="panel" id="detail" hidden>
         <div class="detail-head">
@@ -86,11 +107,19 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
           <div class="error-title"><span id="error-name"></span>: <span id="error-message"></span> <span class="muted" id="error-code"></span></div>
           <pre id="error-stack"></pre>
         </div>
-        <h3>Steps</h3>
-        <table id="steps">
-          <thead><tr><th>#</th><th>step</th><th>kind</th><th>status</th><th>attempts</th><th>last event</th></tr></thead>
+        <h3>Steps <span class="muted hint">(click a step for its input and output)</span></h3>
+        <table id="steps" class="fixed">
+          <colgroup><col class="c-pos"><col class="c-step"><col class="c-step-status"><col class="c-attempts"><col class="c-bar"></colgroup>
+          <thead><tr><th class="num">#</th><th>step</th><th>status</th><th class="num">attempts</th><th><div class="axis-head" id="steps-axis"></div></th></tr></thead>
           <tbody></tbody>
         </table>
+        <div class="legend waterfall-legend">
+          <span class="legend-item"><span class="swatch seg-run"></span>ran</span>
+          <span class="legend-item"><span class="swatch seg-failed"></span>failed attempt</span>
+          <span class="legend-item"><span class="swatch seg-backoff"></span>backoff before a retry</span>
+          <span class="legend-item"><span class="swatch seg-timer"></span>timer (sleep, deadline)</span>
+          <span class="legend-item"><span class="swatch seg-wait"></span>waiting (signal, child)</span>
+        </div>
         <h3>Timeline</h3>
         <ol class="timeline" id="timeline"></ol>
         <h3>Arguments</h3>
@@ -100,7 +129,7 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
       </section>
     </div>
   </main>
-  <script src="dashboard.js"></script>
+  <script type="module" src="dashboard.js"></script>
 </body>
 </html>
 `;

@@ -25,12 +25,16 @@ export function listWorkflows(database: SqliteDatabase, filter: ListWorkflowsFil
     where.push('queue = ?');
     params.push(filter.queue);
   }
+  if (filter.after !== undefined) {
+    // The bare range on created_at bounds the index scan; the OR then drops the ties up to the cursor's id.
+    where.push('created_at <= ? AND (created_at < ? OR id > ?)');
+    params.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);
+  }
   // Only a handful of filter shapes exist, so each is prepared once and reused.
   const sql = `SELECT * FROM {p}workflows ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id LIMIT ?`;
   const rows = database.sql(sql).all(...params, filter.limit ?? 100) as WorkflowRow[];
   return rows.map(toRecord);
 }
-
 
 export function history(database: SqliteDatabase, workflowId: string): EventRecord[] {
   const rows = database.sql('SELECT * FROM {p}events WHERE workflow_id = ? ORDER BY id').all(workflowId) as EventRow[];

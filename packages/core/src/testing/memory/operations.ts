@@ -1,6 +1,7 @@
 import type { OperationsOn } from '../../storage/operations.js';
 import type { MemoryStore } from './memory-store.js';
 import { cancelWorkflow, retryWorkflow } from './cancel-retry.js';
+import { activity, listSteps } from './inspect.js';
 import { claim, nextDueAt, renewLeases } from './claim.js';
 import { createWorkflow, createWorkflows, getWorkflow, history, listWorkflows, purge, stats, unfinishedNames } from './read-create.js';
 import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './schedules.js';
@@ -10,9 +11,9 @@ import { complete, fail, release, suspend } from './transitions.js';
 
 /** The storage contract's operations on the store, each one module's function: checked against the contract here. */
 export const OPERATIONS: OperationsOn<MemoryStore> = {
-  createWorkflow, createWorkflows, getWorkflow, listWorkflows, history, unfinishedNames,
+  createWorkflow, createWorkflows, getWorkflow, listWorkflows, history, listSteps, unfinishedNames,
   upsertSchedule, deleteSchedule, listSchedules, advanceSchedule,
-  stats, purge,
+  stats, activity, purge,
   claim, nextDueAt, loadExecution, renewLeases,
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,

@@ -63,14 +63,16 @@ export function getWorkflow(store: MemoryStore, id: string): WorkflowRecord | un
   return record && copyWorkflow(record);
 }
 
-/** Newest first (ties by id), at most `limit` (default 100). */
+/** Newest first (ties by id), after the cursor if one is given, at most `limit` (default 100). */
 export function listWorkflows(store: MemoryStore, filter: ListWorkflowsFilter): WorkflowRecord[] {
   const statuses = filter.status === undefined ? [] : [filter.status].flat();
+  const { after } = filter;
   const matches = [...store.workflows.values()].filter(
     (r) =>
       (statuses.length === 0 || statuses.includes(r.status)) &&
       (filter.name === undefined || r.name === filter.name) &&
-      (filter.queue === undefined || r.queue === filter.queue),
+      (filter.queue === undefined || r.queue === filter.queue) &&
+      (after === undefined || r.createdAt < after.createdAt || (r.createdAt === after.createdAt && compare(r.id, after.id) > 0)),
   );
   matches.sort((a, b) => b.createdAt - a.createdAt || compare(a.id, b.id));
   return matches.slice(0, filter.limit ?? 100).map(copyWorkflow);

@@ -1,13 +1,14 @@
 import { WorkflowNotFoundError } from '../../foundation/errors.js';
 import type { ExecutionState, Lease, NewStep, RetryState } from '../../storage/storage-adapter.js';
-import { copyStep, type MemoryStore } from './memory-store.js';
+import { listSteps } from './inspect.js';
+import type { MemoryStore } from './memory-store.js';
 
 /** Arguments, checkpoints (by position), and the failed attempts recorded since the last manual retry. */
 export function loadExecution(store: MemoryStore, lease: Lease): ExecutionState {
   const id = lease.workflowId;
   const record = store.workflows.get(id);
   if (!record) throw new WorkflowNotFoundError(id);
-  const steps = [...(store.steps.get(id)?.values() ?? [])].sort((a, b) => a.seq - b.seq).map(copyStep);
+  const steps = listSteps(store, id);
   const retries = new Map<number, RetryState>();
   for (const event of store.events.get(id) ?? []) {
     if (event.type === 'retried') retries.clear();

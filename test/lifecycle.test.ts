@@ -245,7 +245,7 @@ describe('a stalled worker', () => {
       return runs;
     });
     const wf = defineWorkflow('stalls', async () => busy());
-    const r = runtime({ leaseMs: 1_000, heartbeatMs: 300, pollIntervalMs: 100 }).register(wf, busy);
+    const r = runtime({ leaseMs: 1_000, heartbeatMs: 300, pollIntervalMs: 100, idlePollIntervalMs: 100 }).register(wf, busy);
     await r.start();
     const handle = await r.startWorkflow(wf, []);
     expect(await handle.result()).toBe(2);

@@ -1,5 +1,8 @@
 import pg from 'pg';
 
+/** The payload of the notification sent when a cron schedule is stored or removed. */
+export const SCHEDULES_CHANGED = 'schedules';
+
 /** The part of a pino logger the listener uses. */
 export interface ListenerLogger {
   warn(details: object, message: string): void;
@@ -9,6 +12,8 @@ export interface DueListenerOptions {
   connection: string | pg.ClientConfig;
   channel: string;
   onDue: (dueAt: number) => void;
+  /** Told when a notification says that cron schedules changed. */
+  onSchedulesChanged?: () => void;
   /** How often the connection is checked with a query; a silent or dead one is replaced. */
   checkIntervalMs: number;
   logger?: ListenerLogger;
@@ -53,6 +58,7 @@ export class DueListener {
     client.on('error', (error) => this.replace(client, error));
     client.on('end', () => this.replace(client, new Error('listener connection ended')));
     client.on('notification', (message) => {
+      if (message.payload === SCHEDULES_CHANGED) return this.options.onSchedulesChanged?.();
       const dueAt = Number(message.payload);
       this.options.onDue(Number.isFinite(dueAt) ? dueAt : Date.now());
     });

@@ -58,7 +58,7 @@ function identifier(value: unknown, what: string): string {
  */
 export interface PostgresAdapter extends StorageOperations {}
 export class PostgresAdapter implements StorageAdapter {
-  readonly capabilities: StorageCapabilities = { notify: true, transactions: true };
+  readonly capabilities: StorageCapabilities = { notify: true, transactions: true, scheduleChanges: true };
   private readonly database: PostgresDatabase;
   private readonly connection: string | pg.ClientConfig;
   private readonly listenCheckIntervalMs: number;
@@ -104,8 +104,8 @@ export class PostgresAdapter implements StorageAdapter {
     return this.database.knex;
   }
 
-  async subscribe(onDue: (dueAt: number) => void): Promise<() => Promise<void>> {
-    const listener = new DueListener({ connection: this.connection, channel: this.database.channel, onDue, checkIntervalMs: this.listenCheckIntervalMs, logger: this.logger });
+  async subscribe(onDue: (dueAt: number) => void, onSchedulesChanged?: () => void): Promise<() => Promise<void>> {
+    const listener = new DueListener({ connection: this.connection, channel: this.database.channel, onDue, onSchedulesChanged, checkIntervalMs: this.listenCheckIntervalMs, logger: this.logger });
     this.listeners.add(listener);
     await listener.start();
     return async () => {

@@ -80,6 +80,9 @@ const MIGRATIONS: string[] = [
   // activity needs; and workflows in list order, so a page after a cursor is a range, not a sort of the table.
   `CREATE INDEX {p}workflows_finished ON {p}workflows (finished_at, status, created_at) WHERE finished_at IS NOT NULL;
    CREATE INDEX {p}workflows_created ON {p}workflows (created_at DESC, id);`,
+  // 5: claims in claim order (priority, then due time) over unfinished rows only, so a claim reads about
+  // `limit` rows however large the backlog or the number of finished rows.
+  `CREATE INDEX {p}workflows_due ON {p}workflows (queue, priority DESC, next_at) WHERE next_at IS NOT NULL;`,
 ];
 
 /**

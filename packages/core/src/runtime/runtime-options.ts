@@ -23,8 +23,17 @@ export interface RuntimeOptions {
   leaseMs?: number;
   /** How often leases are renewed. Must be at most a third of `leaseMs`. Default 5 000 ms, or a third of `leaseMs` if that is less. */
   heartbeatMs?: number;
-  /** Longest idle wait between looks for due work (the in-process timer usually wakes sooner). Default 1 000 ms. */
+  /**
+   * Longest wait between looks for due work that a queue's limits hold back, and between looks of an idle
+   * worker whose storage cannot notify it; also how often `result()` reads a workflow that runs elsewhere.
+   * Default 1 000 ms.
+   */
   pollIntervalMs?: number;
+  /**
+   * With a storage that notifies idle workers of due work (PostgreSQL, SQLite): how long an idle worker waits,
+   * at most, before it looks on its own, in case a notification was lost. Default 30 000 ms.
+   */
+  idlePollIntervalMs?: number;
   /** Waits (sleeps, retry backoffs) up to this long stay in memory with the lease held; longer ones free the slot. Default 5 000 ms. */
   inMemoryWaitMs?: number;
   /** Largest serialized argument list or result. Default 1 MiB. */
@@ -47,12 +56,13 @@ export interface ResolvedOptions extends ResolvedClientOptions {
   leaseMs: number;
   heartbeatMs: number;
   inMemoryWaitMs: number;
+  idlePollIntervalMs: number;
   workerId: string;
   retention: ResolvedRetention | undefined;
 }
 
 const KNOWN = [
-  ...CLIENT_OPTION_KEYS, 'concurrency', 'queues', 'leaseMs', 'heartbeatMs', 'inMemoryWaitMs', 'workerId', 'retention',
+  ...CLIENT_OPTION_KEYS, 'concurrency', 'queues', 'leaseMs', 'heartbeatMs', 'inMemoryWaitMs', 'idlePollIntervalMs', 'workerId', 'retention',
 ];
 
 export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
@@ -73,6 +83,7 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     leaseMs,
     heartbeatMs,
     inMemoryWaitMs: validateInteger(options.inMemoryWaitMs ?? 5_000, 'inMemoryWaitMs', 0, 3_600_000),
+    idlePollIntervalMs: validateInteger(options.idlePollIntervalMs ?? Math.max(30_000, client.pollIntervalMs), 'idlePollIntervalMs', 10, 3_600_000),
     workerId: validateName(options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, 'workerId'),
     retention: resolveRetention(options.retention),
   };

@@ -141,6 +141,7 @@ export class Runtime implements EntryOwner {
       registry: this.registry,
       owner: this.options.workerId,
       onSettled: (id, _outcome, end) => this.client.notifySettled(id, end),
+      onSchedulesChanged: () => this.scheduler?.refresh(),
     });
     await this.worker.start();
     this.scheduler = new Scheduler({
@@ -148,7 +149,8 @@ export class Runtime implements EntryOwner {
       registry: this.registry,
       clock,
       logger,
-      refreshMs: Math.max(this.options.pollIntervalMs, 5_000),
+      // Schedules stored by other processes are seen at the next refresh, unless the storage reports them.
+      refreshMs: Math.max(this.options.pollIntervalMs, storage.capabilities.scheduleChanges ? 60_000 : 5_000),
       onCreated: (at) => this.worker?.wake(at),
     });
     this.scheduler.start();

@@ -36,10 +36,12 @@ export interface StorageAdapter {
   /**
    * With `capabilities.notify`: calls `onDue` (from any process sharing the storage) when work becomes due
    * soon: a workflow was created, released, retried or parked with an early wake time. The argument is the
-   * due time (epoch ms). Resolves once listening; the returned function stops it. The adapter keeps the
-   * subscription alive across connection loss on its own.
+   * due time (epoch ms), or 0 for "something changed, look". With `capabilities.scheduleChanges` it also calls
+   * `onSchedulesChanged` when a cron schedule was stored or removed. Resolves once listening; the returned
+   * function stops it. The adapter keeps the subscription alive across connection loss on its own (and calls
+   * `onDue(now)` after it reconnects, since what was sent meanwhile is lost).
    */
-  subscribe?(onDue: (dueAt: number) => void): Promise<() => Promise<void>>;
+  subscribe?(onDue: (dueAt: number) => void, onSchedulesChanged?: () => void): Promise<() => Promise<void>>;
 
   /** Creates or upgrades the schema. Safe to call from many processes at once. */
   migrate(): Promise<void>;
@@ -172,8 +174,13 @@ export interface StorageAdapter {
 }
 
 export interface StorageCapabilities {
-  /** The adapter can wake idle workers when work is created (e.g. PostgreSQL LISTEN/NOTIFY). */
+  /**
+   * The adapter wakes idle workers when work becomes due through `subscribe` (PostgreSQL LISTEN/NOTIFY, SQLite
+   * change polling), so an idle worker need not poll often.
+   */
   readonly notify: boolean;
+  /** `subscribe` also reports changes of cron schedules, so workers need not re-read them often. Default false. */
+  readonly scheduleChanges?: boolean;
   /** The adapter implements `runTransactionStep` (transactional steps). */
   readonly transactions: boolean;
 }

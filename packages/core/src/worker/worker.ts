@@ -33,7 +33,11 @@ export interface WorkerConfig {
   leaseMs: number;
   heartbeatMs: number;
   pollIntervalMs: number;
+  /** With a storage that notifies: the longest idle wait between looks of its own. */
+  idlePollIntervalMs: number;
   inMemoryWaitMs: number;
+  /** Told when the storage reports that cron schedules changed. */
+  onSchedulesChanged?(): void;
   /** Told when an execution on this worker ends, so handles waiting in this process resolve at once. */
   onSettled(workflowId: string, outcome: ExecutionOutcome, end: WorkflowEnd | undefined): void;
 }
@@ -54,6 +58,8 @@ export class Worker {
   private stopping = false;
   private claimDone: Promise<void> = Promise.resolve();
   private unsubscribe: (() => Promise<void>) | undefined;
+  /** The storage tells this worker when work becomes due: idle, it looks on its own only rarely. */
+  private notified = false;
 
   constructor(private readonly config: WorkerConfig) {
     this.leases = new LeaseKeeper(config, { executions: () => this.executions(), active: () => this.active.size });
@@ -63,7 +69,11 @@ export class Worker {
   async start(): Promise<void> {
     const { storage, logger } = this.config;
     if (storage.capabilities.notify && storage.subscribe) {
-      this.unsubscribe = await storage.subscribe((dueAt) => (dueAt > 0 ? this.wake(dueAt) : void this.lookForDueWork()));
+      this.unsubscribe = await storage.subscribe(
+        (dueAt) => (dueAt > 0 ? this.wake(dueAt) : void this.lookForDueWork()),
+        () => this.config.onSchedulesChanged?.(),
+      );
+      this.notified = true;
       logger.debug('listening for due work');
     }
     this.wake();
@@ -181,7 +191,9 @@ export class Worker {
         if (this.claimAgain) {
           this.planWake(now); // woken while we looked: look again at once
         } else if (next === null || next > now) {
-          this.planWake(Math.min(next ?? Infinity, now + config.pollIntervalMs));
+          // Nothing due: the timer for the earliest due time known, notifications for new work, and a look of
+          // our own now and then in case a notification went missing.
+          this.planWake(Math.min(next ?? Infinity, now + (this.notified ? config.idlePollIntervalMs : config.pollIntervalMs)));
         } else if (next > lastClaimAt) {
           this.planWake(now); // it fell due after our last claim looked: look again at once
         } else {

@@ -2,23 +2,57 @@ import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKi
 import type { SqliteDatabase } from '../sqlite-database.js';
 import { checkpoints } from './load-execution.js';
 
-/**
- * Queues are bound one named parameter each (`@q0`, `@q1`, …: one statement text per number of queues,
- * prepared once): SQLite uses the (queue, next_at) index for an IN list of values, but scans the table for
- * an IN over json_each. Names, a filter only, are one JSON array (`@names`).
- */
-function claimable(queueCount: number, starts: Starts): string {
-  const which = starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : '';
-  const queues = Array.from({ length: queueCount }, (_, i) => `@q${i}`).join(', ');
-  return `queue IN (${queues}) AND next_at <= @now
-    AND +status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(@names))${which}`;
+/** What a claim reads of a due row. */
+interface DueRow {
+  id: string;
+  status: string;
+  next_at: number;
+  started_at: number | null;
+  lease_owner: string | null;
+  priority: number;
 }
 
-/** The named bindings of {@link claimable}. */
-function claimableBindings(queues: readonly string[], names: readonly string[], now: number): Record<string, unknown> {
-  const bindings: Record<string, unknown> = { now, names: JSON.stringify(names) };
-  queues.forEach((queue, i) => (bindings[`q${i}`] = queue));
-  return bindings;
+/**
+ * The due rows of one queue at one priority, in due order, from the partial claim-order index: a range read
+ * that stops at `limit`.
+ */
+function dueAt(starts: Starts): string {
+  const which = starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : '';
+  return `SELECT id, status, next_at, started_at, lease_owner, priority FROM {p}workflows INDEXED BY {p}workflows_due
+     WHERE queue = @queue AND priority = @priority AND next_at IS NOT NULL AND next_at <= @now
+       AND status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(@names))${which}
+     ORDER BY next_at LIMIT @limit`;
+}
+
+/** The priorities of a queue's unfinished rows, highest first: one index probe each (a skip scan). */
+const PRIORITIES = `
+  WITH RECURSIVE prio(p) AS (
+    SELECT (SELECT priority FROM {p}workflows INDEXED BY {p}workflows_due WHERE queue = @queue AND next_at IS NOT NULL ORDER BY priority DESC LIMIT 1)
+    UNION ALL
+    SELECT (SELECT priority FROM {p}workflows INDEXED BY {p}workflows_due WHERE queue = @queue AND next_at IS NOT NULL AND priority < prio.p ORDER BY priority DESC LIMIT 1)
+      FROM prio WHERE prio.p IS NOT NULL
+  )
+  SELECT p FROM prio WHERE p IS NOT NULL`;
+
+/**
+ * The `limit` due rows a claim takes, highest priority first, then earliest due: per queue, per priority
+ * (highest first) a range read, until `limit` rows are found; then the best of the queues'. Reads about
+ * `limit` rows per queue, however large the backlog of due rows or of future ones.
+ */
+function dueRows(database: SqliteDatabase, queues: readonly string[], names: readonly string[], now: number, limit: number, starts: Starts): DueRow[] {
+  const candidates: DueRow[] = [];
+  const namesJson = JSON.stringify(names);
+  for (const queue of queues) {
+    let found = 0;
+    for (const { p: priority } of database.sql(PRIORITIES).all({ queue }) as Array<{ p: number }>) {
+      const rows = database.sql(dueAt(starts)).all({ queue, priority, now, names: namesJson, limit: limit - found }) as DueRow[];
+      candidates.push(...rows);
+      found += rows.length;
+      if (found >= limit) break; // lower priorities of this queue cannot make the claim
+    }
+  }
+  if (queues.length > 1) candidates.sort((a, b) => b.priority - a.priority || a.next_at - b.next_at);
+  return candidates.slice(0, limit);
 }
 
 /** Which rows a claim may take: first starts (held to a rate limit), resumed ones (woken, released, recovered), or any. */
@@ -92,9 +126,7 @@ function claimFrom(
 ): Array<{ claimed: ClaimedWorkflow; firstStart: boolean }> {
   if (limit <= 0) return [];
   const { owner, names, leaseMs, now } = request;
-  const due = database
-    .sql(`SELECT id, status, next_at, started_at, lease_owner FROM {p}workflows WHERE ${claimable(queues.length, starts)} ORDER BY priority DESC, next_at LIMIT @limit`)
-    .all({ ...claimableBindings(queues, names, now), limit }) as { id: string; status: string; next_at: number; started_at: number | null; lease_owner: string | null }[];
+  const due = dueRows(database, queues, names, now, limit, starts);
   return due.map(({ id, status, next_at: dueAt, started_at: startedAt, lease_owner: previousOwner }) => {
     const recovered = status === 'running';
     // Taking back our own expired lease (a stall, a storage outage) is not a crash: it does not count

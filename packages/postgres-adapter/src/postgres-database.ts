@@ -174,6 +174,10 @@ export function createPool(connection: string | pg.ClientConfig, options: { max:
   const base = typeof connection === 'string' ? { connectionString: connection } : connection;
   const pool = new pg.Pool({
     ...base,
+    // The runtime's statements are prepared once per connection and planned once: a custom plan per
+    // execution (PostgreSQL's default for the first runs, and whenever it guesses it pays) costs more to plan
+    // than the statement costs to run, and the plans do not depend on the values bound.
+    options: [base.options, '-c plan_cache_mode=force_generic_plan'].filter(Boolean).join(' '),
     max: options.max,
     min: options.min,
     application_name: options.applicationName,

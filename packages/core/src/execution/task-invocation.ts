@@ -20,8 +20,8 @@ export interface AttemptRequest {
   /** The logger the task's `log` is a child of; `logBindings` are bound to it when the task first asks for it. */
   log: Logger;
   logBindings?: Record<string, unknown>;
-  /** Aborts the attempt from outside (lease lost, shutdown deadline). */
-  signal?: AbortSignal;
+  /** Aborts the attempt from outside (lease lost, shutdown deadline); asked for only when the task needs it. */
+  signal?: () => AbortSignal;
   /**
    * The transaction of a transactional step. On a timeout the attempt then still waits for the body to
    * settle (its AbortSignal has fired), so nothing it writes can land after the transaction rolled back.
@@ -30,30 +30,50 @@ export interface AttemptRequest {
 }
 
 /** Runs one attempt of a task body in its task context, with its timeout. */
-export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
-  const { meta, attempt, clock } = request;
-  // An attempt needs its own AbortSignal only to time out; otherwise the execution's is the attempt's.
+export function invokeAttempt(request: AttemptRequest): Promise<unknown> {
+  const { meta } = request;
+  // An attempt needs its own AbortSignal only to time out; otherwise the execution's is the attempt's, made
+  // when the task first asks for it.
   const controller = meta.timeoutMs === null && request.signal ? undefined : new AbortController();
-  const forward = () => controller!.abort(request.signal!.reason);
-  if (controller && request.signal) {
-    if (request.signal.aborted) forward();
-    request.signal.addEventListener('abort', forward, { once: true });
-  }
   let log: Logger | undefined;
   const context: TaskContext = {
     workflowId: request.workflowId,
     seq: request.seq,
     stepIndex: request.seq,
-    attempt,
+    attempt: request.attempt,
     idempotencyKey: request.idempotencyKey,
-    signal: controller?.signal ?? request.signal!,
+    get signal() {
+      return controller?.signal ?? request.signal!();
+    },
     // A child logger costs a few microseconds: made when the task first asks for it.
     get log() {
       return (log ??= request.logBindings ? request.log.child(request.logBindings) : request.log);
     },
     trx: request.trx,
   };
-  const body = runInTask(context, async () => meta.method.apply(request.target, request.args));
+  if (!controller) return runInTask(context, () => callBody(request));
+  return invokeTimed(request, context, controller);
+}
+
+/** The body's promise; a synchronous throw becomes a rejection. */
+function callBody(request: AttemptRequest): Promise<unknown> {
+  try {
+    return Promise.resolve(request.meta.method.apply(request.target, request.args));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** An attempt with an AbortSignal of its own: it times out, and follows the execution's signal. */
+async function invokeTimed(request: AttemptRequest, context: TaskContext, controller: AbortController): Promise<unknown> {
+  const { meta, attempt, clock } = request;
+  const outer = request.signal?.();
+  const forward = () => controller.abort(outer!.reason);
+  if (outer) {
+    if (outer.aborted) forward();
+    outer.addEventListener('abort', forward, { once: true });
+  }
+  const body = runInTask(context, () => callBody(request));
   let timer: { cancel(): void } | undefined;
   try {
     if (meta.timeoutMs === null) return await body;
@@ -61,7 +81,7 @@ export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
     return await new Promise((resolve, reject) => {
       timer = clock.setTimer(() => {
         const error = new TimeoutError(`task ${meta.name} attempt ${attempt} timed out after ${formatDuration(timeoutMs)}`);
-        controller!.abort(error);
+        controller.abort(error);
         if (request.trx === undefined) reject(error);
         else body.then(() => reject(error), () => reject(error));
       }, timeoutMs);
@@ -69,7 +89,7 @@ export async function invokeAttempt(request: AttemptRequest): Promise<unknown> {
     });
   } finally {
     timer?.cancel();
-    if (controller) request.signal?.removeEventListener('abort', forward);
+    outer?.removeEventListener('abort', forward);
   }
 }
 

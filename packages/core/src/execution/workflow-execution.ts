@@ -5,7 +5,7 @@ import { LeaseLostError, NonDeterminismError, TimeoutError } from '../foundation
 import type { StepRecord, WorkflowEnd } from '../foundation/types.js';
 import { telemetry } from '../foundation/telemetry.js';
 import type { ExecutionState, Lease, NewStep, RetryState } from '../storage/storage-adapter.js';
-import { retryWhileUnavailable } from '../storage/storage-retry.js';
+import { retryWhileUnavailable, type RetryOptions } from '../storage/storage-retry.js';
 import { HALT, never } from './halt.js';
 import { ReplayAwareLogger } from './replay-aware-logger.js';
 import { ReplayOrder } from './replay-order.js';
@@ -57,9 +57,15 @@ export class WorkflowExecution implements StepHost, StepLedger {
   private readonly steps: Map<number, StepRecord>;
   private readonly lastRecordedSeq: number;
   private readonly lastReachedSeq: number;
-  private readonly abortController = new AbortController();
-  /** Aborted when the execution halts, to cut in-memory waits short. */
-  private readonly waitController = new AbortController();
+  /** Made on first use (a task asks for its signal): many executions never need one. */
+  private abortController: AbortController | undefined;
+  private abortReason: Error | undefined;
+  /** Aborted when the execution halts, to cut in-memory waits short; made for the first in-memory wait. */
+  private waitController: AbortController | undefined;
+  /** Writes of this execution not yet settled: the next one waits for them. */
+  private writesPending = 0;
+  /** How checkpoint writes wait out an unavailable storage: until the execution is given up. */
+  private readonly writeRetry: RetryOptions;
   /** Remembers which step a rethrown error came from, so a failure can name the step that caused it. */
   private readonly errorSeqs = new WeakMap<object, number>();
   /** Wake times of waits in progress or cut short: the earliest is when a suspended workflow resumes. */
@@ -73,7 +79,7 @@ export class WorkflowExecution implements StepHost, StepLedger {
   private parked = 0;
   /** Recorded outcomes waiting for their turn, released in the order they first completed. */
   private readonly replayOrder = new ReplayOrder();
-  /** Checkpoint writes of this execution, one after another, so they complete in the order they were made. */
+  /** The last write of this execution: the next one starts after it, so they complete in the order made. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private lastCheckpointAt = -Infinity;
   private halt: Halt | null = null;
@@ -91,8 +97,7 @@ export class WorkflowExecution implements StepHost, StepLedger {
     private readonly body: ExecutionBody,
     private readonly state: ExecutionState,
   ) {
-    // Every task attempt in flight listens to this signal; a Promise.all of many is not a leak.
-    setMaxListeners(0, this.abortController.signal, this.waitController.signal);
+    this.writeRetry = { clock: deps.clock, logger: deps.logger, what: 'a checkpoint write', stopped: () => this.halt === 'abandon' };
     this.steps = new Map(state.steps.map((step) => [step.seq, step]));
     this.retries = state.retries;
     this.lastRecordedSeq = Math.max(-1, ...this.steps.keys());
@@ -114,6 +119,12 @@ export class WorkflowExecution implements StepHost, StepLedger {
 
   /** Aborted when the execution is given up; in-flight tasks see it through their `signal`. */
   get signal(): AbortSignal {
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      // Every task attempt in flight listens to this signal; a Promise.all of many is not a leak.
+      setMaxListeners(0, this.abortController.signal);
+      if (this.abortReason) this.abortController.abort(this.abortReason);
+    }
     return this.abortController.signal;
   }
 
@@ -155,7 +166,8 @@ export class WorkflowExecution implements StepHost, StepLedger {
     if (this.halt === 'abandon' || this.ended || this.end !== undefined) return;
     this.deps.logger.warn({ err: error, epoch: this.lease.epoch }, `execution abandoned: ${reason}`);
     this.setHalt('abandon');
-    this.abortController.abort(error instanceof Error ? error : new LeaseLostError(this.workflowId, this.lease.epoch));
+    this.abortReason = error instanceof Error ? error : new LeaseLostError(this.workflowId, this.lease.epoch);
+    this.abortController?.abort(this.abortReason);
   }
 
   private async drive(): Promise<ExecutionOutcome> {
@@ -377,6 +389,10 @@ export class WorkflowExecution implements StepHost, StepLedger {
     if (this.halt) throw HALT;
     if (remaining > this.deps.inMemoryWaitMs) this.park();
     try {
+      if (!this.waitController) {
+        this.waitController = new AbortController();
+        setMaxListeners(0, this.waitController.signal);
+      }
       await delay(this.clock, remaining, this.waitController.signal);
     } catch {
       throw HALT; // cut short by a halt; the wake time stays in `wakes` for the suspension
@@ -404,17 +420,27 @@ export class WorkflowExecution implements StepHost, StepLedger {
   }
 
   /** Counts a step as in flight, so a suspension waits for its checkpoint; a halted step never settles. */
-  async track<T>(fn: () => Promise<T>): Promise<T> {
+  track<T>(fn: () => Promise<T>): Promise<T> {
     this.inFlight++;
+    let running: Promise<T>;
     try {
-      return await fn();
+      running = fn();
     } catch (error) {
-      if (error === HALT) return never();
-      throw error;
-    } finally {
-      this.inFlight--;
-      this.wakeDriver();
+      running = Promise.reject(error);
     }
+    return running.then(
+      (value) => {
+        this.inFlight--;
+        this.wakeDriver();
+        return value;
+      },
+      (error: unknown) => {
+        this.inFlight--;
+        this.wakeDriver();
+        if (error === HALT) return never<T>();
+        throw error;
+      },
+    );
   }
 
   /**
@@ -422,21 +448,30 @@ export class WorkflowExecution implements StepHost, StepLedger {
    * run again and no attempt is consumed); a refused write (lease lost) or any other failure gives the
    * execution up.
    */
-  async write<T>(op: () => Promise<T>): Promise<T> {
-    if (this.halt === 'abandon') throw HALT;
-    try {
-      const { clock, logger } = this.deps;
-      // One after another: a body sees its steps complete in the order their checkpoints were written,
-      // which is the order replay releases them in.
-      const turn = this.writeChain.then(() => retryWhileUnavailable(op, { clock, logger, what: 'a checkpoint write', signal: this.abortController.signal }));
-      this.writeChain = turn.catch(() => {});
-      return await turn;
-    } catch (error) {
-      if (this.abortController.signal.aborted) throw HALT; // given up meanwhile (cancelled, lease lost, shutdown)
-      this.abandon(error instanceof LeaseLostError ? 'the lease was lost (another worker took over, or it was cancelled)' : 'a storage write failed', error);
-      throw HALT;
-    }
+  write<T>(op: () => Promise<T>): Promise<T> {
+    if (this.halt === 'abandon') return Promise.reject(HALT);
+    const start = () => retryWhileUnavailable(op, this.writeRetry);
+    // One after another: a body sees its steps complete in the order their checkpoints were written, which is
+    // the order replay releases them in. Without a write pending (the common case) it goes out at once.
+    const turn = this.writesPending === 0 ? start() : this.writeChain.then(start, start);
+    this.writesPending++;
+    const settled = turn.then(
+      (value) => {
+        this.writesPending--;
+        return value;
+      },
+      (error: unknown) => {
+        this.writesPending--;
+        if (this.halt === 'abandon') throw HALT; // given up meanwhile (cancelled, lease lost, shutdown)
+        this.abandon(error instanceof LeaseLostError ? 'the lease was lost (another worker took over, or it was cancelled)' : 'a storage write failed', error);
+        throw HALT;
+      },
+    );
+    this.writeChain = settled;
+    return settled;
   }
+
+
 
   /** Whether the execution was given up or failed fatally (a failing task must not be retried then). */
   get stopped(): boolean {
@@ -447,7 +482,7 @@ export class WorkflowExecution implements StepHost, StepLedger {
     // abandon and fatal override suspend; nothing overrides abandon.
     if (this.halt === 'abandon' || (this.halt === 'fatal' && halt === 'suspend')) return;
     this.halt = halt;
-    if (!this.waitController.signal.aborted) this.waitController.abort();
+    if (this.waitController && !this.waitController.signal.aborted) this.waitController.abort();
     this.wakeDriver();
   }
 

@@ -1,4 +1,4 @@
-import { context, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 /**
  * Traces and metrics through `@opentelemetry/api`: no-ops unless the application installs an
@@ -7,8 +7,17 @@ import { context, metrics, SpanKind, SpanStatusCode, trace, type Attributes, typ
  */
 const SCOPE = 'steadfast';
 
-function tracer() {
-  return trace.getTracer(SCOPE);
+let cachedTracer: Tracer | undefined;
+let tracerFor: unknown;
+
+/** The tracer of the provider installed now (looked up again when the application installs another). */
+function tracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (!cachedTracer || tracerFor !== provider) {
+    cachedTracer = provider.getTracer(SCOPE);
+    tracerFor = provider;
+  }
+  return cachedTracer;
 }
 
 let instruments: ReturnType<typeof createInstruments> | undefined;
@@ -42,9 +51,15 @@ export function startWorkflowSpan(name: string, attributes: Attributes): { span:
   return { span, context: trace.setSpan(context.active(), span) };
 }
 
-/** A span for one step (a task attempt, or a replayed checkpoint), child of the workflow's span. */
-export function startStepSpan(parent: Context | undefined, name: string, attributes: Attributes): Span {
-  return tracer().startSpan(`steadfast.step ${name}`, { kind: SpanKind.INTERNAL, attributes }, parent ?? context.active());
+/**
+ * A span for one step (a task attempt, or a replayed checkpoint), child of the workflow's span. Its attributes
+ * are made only for a span that records (none, unless the application installed an SDK): this is on every
+ * step's path.
+ */
+export function startStepSpan(parent: Context | undefined, name: string, attributes: () => Attributes): Span {
+  const span = tracer().startSpan(`steadfast.step ${name}`, { kind: SpanKind.INTERNAL }, parent ?? context.active());
+  if (span.isRecording()) span.setAttributes(attributes());
+  return span;
 }
 
 export function endSpan(span: Span, error?: unknown): void {

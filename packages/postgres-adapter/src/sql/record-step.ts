@@ -30,7 +30,7 @@ const RECORD_STEPS = `
       AS i(workflow_id, owner, epoch, seq, name, kind, output, error, attempts, fingerprint, at)
   ), locked AS (
     SELECT w.id FROM {wf} w JOIN input i ON w.id = i.workflow_id
-     WHERE w.lease_owner = i.owner AND w.lease_epoch = i.epoch AND w.status = 'running'
+     WHERE w.id = ANY(:ids::text[]) AND w.lease_owner = i.owner AND w.lease_epoch = i.epoch AND w.status = 'running'
      ORDER BY w.id FOR UPDATE OF w
   ), fence AS (
     UPDATE {wf} w SET updated_at = i.at FROM input i, locked l WHERE w.id = l.id AND i.workflow_id = l.id RETURNING w.id

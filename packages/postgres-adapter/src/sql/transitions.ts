@@ -32,7 +32,7 @@ function finishMany(status: 'completed' | 'failed'): string {
         AS i(id, owner, epoch, payload, failed_seq, at, step_seq, step_name, step_kind, step_output, step_error, step_attempts, step_fingerprint)
     ), locked AS (
       SELECT w.id FROM {wf} w JOIN input i ON w.id = i.id
-       WHERE w.lease_owner = i.owner AND w.lease_epoch = i.epoch AND w.status = 'running'
+       WHERE w.id = ANY(:ids::text[]) AND w.lease_owner = i.owner AND w.lease_epoch = i.epoch AND w.status = 'running'
        ORDER BY w.id FOR UPDATE OF w
     ), t AS (
       UPDATE {wf} w SET status = '${status}', ${payload} = i.payload, next_at = NULL, lease_owner = NULL, finished_at = i.at, updated_at = i.at

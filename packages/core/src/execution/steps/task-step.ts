@@ -29,7 +29,7 @@ async function runAttempts(host: StepHost, meta: TaskMeta, target: unknown, args
   const { serializer, clock, storage, logger } = host.services;
   let { attempt, retryAt } = host.retryState(seq) ?? { attempt: 0, retryAt: 0 };
   for (;;) {
-    await host.waitUntil(retryAt);
+    if (retryAt > clock.now()) await host.waitUntil(retryAt);
     attempt++;
     const bindings = { step: seq, task: meta.name, attempt };
     const request: AttemptRequest = {
@@ -37,7 +37,7 @@ async function runAttempts(host: StepHost, meta: TaskMeta, target: unknown, args
       workflowId: host.workflowId,
       seq,
       idempotencyKey: `${host.workflowId}:${seq}`,
-      signal: host.signal,
+      signal: () => host.signal,
     };
     const span = stepSpan(host, meta.name, seq, attempt, false);
     const startedAt = Date.now();

@@ -1,7 +1,7 @@
 // S0 ceiling: one-row INSERT transactions per second through the same driver and database the adapter
 // uses, at 1 client and at 32 clients. Everything else is reported against it.
 //
-// PostgreSQL: a pg pool of 32 (the driver and pool the adapter runs its statements on), `INSERT INTO
+// PostgreSQL: pg clients (the driver the adapter runs its statements on), one per caller, `INSERT INTO
 // t(a,b) VALUES($1,$2)` as a named prepared statement (as the adapter's are), each its own (autocommit)
 // transaction, as each adapter checkpoint is one autocommit statement.
 // SQLite: better-sqlite3 on the adapter's own connection (its pragmas: WAL, busy timeout, synchronous),
@@ -33,21 +33,22 @@ async function rate(clients, durationMs, insert) {
 async function postgres(runs, durationMs) {
   const store = await freshStore('postgres', 's0');
   const { schema, connection } = store.spec;
-  const pool = new pg.Pool({ connectionString: connection, max: 32 });
+  const clients = Array.from({ length: 32 }, () => new pg.Client({ connectionString: connection }));
   try {
     await store.exec(`CREATE SCHEMA "${schema}"`);
     await store.exec(`CREATE TABLE "${schema}".t (a bigint, b text)`);
-    await Promise.all(Array.from({ length: 32 }, () => pool.query('SELECT 1'))); // open the 32 connections
+    await Promise.all(clients.map((client) => client.connect()));
     const text = `INSERT INTO "${schema}".t(a,b) VALUES($1,$2)`;
-    const insert = (i) => pool.query({ name: 's0-insert', text, values: [i, 'x'] });
+    // Caller c inserts on client c (rate() numbers callers' inserts c * 1e6 + i).
+    const insert = (i) => clients[Math.floor(i / 1_000_000)].query({ name: 's0-insert', text, values: [i, 'x'] });
     await rate(32, 200, insert); // warm up
     const results = [];
     for (let r = 0; r < runs; r++) {
       results.push({ insertsPerSec1: await rate(1, durationMs, insert), insertsPerSec32: await rate(32, durationMs, insert) });
     }
-    return { params: { driver: 'pg (pool of 32, named prepared statement)', pool: 32, statement: 'INSERT INTO t(a,b) VALUES($1,$2) (autocommit)', durationMs }, runs: results };
+    return { params: { driver: 'pg, one client per caller, named prepared statement', clients: 32, statement: 'INSERT INTO t(a,b) VALUES($1,$2) (autocommit)', durationMs }, runs: results };
   } finally {
-    await pool.end();
+    await Promise.all(clients.map((client) => client.end().catch(() => {})));
     await store.cleanup();
   }
 }

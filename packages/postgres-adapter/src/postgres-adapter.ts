@@ -11,7 +11,8 @@ import {
 } from '@steadfast/core/adapter';
 import { DueListener, type ListenerLogger } from './due-listener.js';
 import { migrate } from './migrations.js';
-import { createPool, PostgresDatabase } from './postgres-database.js';
+import { Connections } from './connections.js';
+import { clientConfig, createPool, PostgresDatabase } from './postgres-database.js';
 import { OPERATIONS } from './operations.js';
 import { runTransactionStep } from './sql/transaction-step.js';
 
@@ -89,7 +90,7 @@ export class PostgresAdapter implements StorageAdapter {
     const log = { warn: report, error: report, deprecate: () => {}, debug: () => {} };
     const knex = knexFactory({ client: 'pg', connection: options.connection as Knex.StaticConnectionConfig, pool: { min: 0, max }, acquireConnectionTimeout: 10_000, log });
     this.database = new PostgresDatabase(
-      createPool(options.connection, { min, max, applicationName: 'steadfast' }),
+      new Connections(clientConfig(options.connection, 'steadfast'), max),
       createPool(options.connection, { min: 0, max: 1, applicationName: 'steadfast-heartbeat' }),
       knex,
       schema,

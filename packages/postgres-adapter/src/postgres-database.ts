@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { StorageUnavailableError } from '@steadfast/core/adapter';
 import { Batcher } from './batcher.js';
+import type { Connections } from './connections.js';
 
 /**
  * The database clock in epoch ms: leases are computed and judged with it, never with a worker's clock.
@@ -44,7 +45,8 @@ export class PostgresDatabase {
   readonly tables: { wf: string; steps: string; events: string; signals: string; schedules: string; queueStarts: string; migrations: string };
 
   constructor(
-    readonly pool: pg.Pool,
+    /** The runtime's statements (see {@link Connections}). */
+    readonly pool: Connections,
     readonly control: pg.Pool,
     readonly knex: Knex,
     readonly schema: string,
@@ -94,7 +96,7 @@ export class PostgresDatabase {
    * Runs one statement (one round trip) and returns its rows: on the pool as a prepared statement, on a
    * connection of a transaction (`via`), or in a knex transaction (a transactional step's).
    */
-  async rows<T>(sql: string, bindings: Bindings = [], via?: pg.PoolClient | pg.Pool | Knex.Transaction): Promise<T[]> {
+  async rows<T>(sql: string, bindings: Bindings = [], via?: pg.ClientBase | pg.Pool | Knex.Transaction): Promise<T[]> {
     const named = !Array.isArray(bindings);
     const statement = this.compile(sql, named);
     try {
@@ -104,18 +106,19 @@ export class PostgresDatabase {
         return result.rows as T[];
       }
       const values = named ? statement.names!.map((name) => value(bindings as Readonly<Record<string, unknown>>, name)) : (bindings as unknown[]);
-      const result = await (via ?? this.pool).query({ name: statement.name, text: statement.pgText, values: values as unknown[] });
+      const config = { name: statement.name, text: statement.pgText, values: values as unknown[] };
+      const result = await (via === undefined ? this.pool.query(config) : (via as pg.ClientBase).query(config));
       return result.rows as T[];
     } catch (error) {
       throw asUnavailable(error);
     }
   }
 
-  /** Runs `fn` in a transaction on one connection of the pool; connection failures become StorageUnavailableError. */
-  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
+  /** Runs `fn` in a transaction on one connection; connection failures become StorageUnavailableError. */
+  async transaction<T>(fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    let client: pg.Client;
     try {
-      client = await this.pool.connect();
+      client = await this.pool.acquire();
     } catch (error) {
       throw asUnavailable(error);
     }
@@ -131,7 +134,7 @@ export class PostgresDatabase {
       throw asUnavailable(error);
     } finally {
       // A connection that failed mid-transaction is not handed out again.
-      client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
+      this.pool.release(client, broken);
     }
   }
 
@@ -169,22 +172,24 @@ function knexOrder(sql: string, bindings: Readonly<Record<string, unknown>>): un
   return [...sql.matchAll(/(?<!:):([a-zA-Z_][a-zA-Z0-9_]*)/g)].map((match) => value(bindings, match[1]!));
 }
 
-/** A pg pool whose idle-client errors (a server restart) are not unhandled: the next query reports them. */
-export function createPool(connection: string | pg.ClientConfig, options: { max: number; min: number; applicationName: string }): pg.Pool {
+/** The connection settings of every connection the adapter opens (`applicationName` shows in pg_stat_activity). */
+export function clientConfig(connection: string | pg.ClientConfig, applicationName: string): pg.ClientConfig {
   const base = typeof connection === 'string' ? { connectionString: connection } : connection;
-  const pool = new pg.Pool({
+  return {
     ...base,
     // The runtime's statements are prepared once per connection and planned once: a custom plan per
     // execution (PostgreSQL's default for the first runs, and whenever it guesses it pays) costs more to plan
     // than the statement costs to run, and the plans do not depend on the values bound.
     options: [base.options, '-c plan_cache_mode=force_generic_plan'].filter(Boolean).join(' '),
-    max: options.max,
-    min: options.min,
-    application_name: options.applicationName,
+    application_name: applicationName,
     keepAlive: true,
     connectionTimeoutMillis: 10_000,
-    idleTimeoutMillis: 30_000,
-  });
+  };
+}
+
+/** A pg pool (the heartbeats' one connection) whose idle-client errors are not unhandled: the next query reports them. */
+export function createPool(connection: string | pg.ClientConfig, options: { max: number; min: number; applicationName: string }): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(connection, options.applicationName), max: options.max, min: options.min, idleTimeoutMillis: 30_000 });
   pool.on('error', () => {});
   return pool;
 }

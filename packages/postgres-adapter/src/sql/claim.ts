@@ -115,7 +115,7 @@ async function claimFrom(
   request: ClaimRequest,
   queues: string[],
   limit: number,
-  trx?: pg.PoolClient,
+  trx?: pg.ClientBase,
   starts: Starts = 'any',
 ): Promise<Array<ClaimedWorkflow & { firstStart: boolean }>> {
   if (limit <= 0) return [];

@@ -9,9 +9,9 @@ import { getWorkflow, toRecord } from './read-workflows.js';
  */
 const CREATE_MANY = `
   WITH input AS (
-    SELECT * FROM unnest(:ids::text[], :names::text[], :kinds::text[], :versions::text[], :queues::text[], :priorities::int[], :args::text[],
-                         :parents::text[], :nextAts::bigint[], :deadlines::bigint[], :dedupes::text[], :nows::bigint[])
-      WITH ORDINALITY AS i(id, name, kind, version, queue, priority, args, parent_id, next_at, deadline_at, dedupe_key, now, ord)
+    SELECT * FROM json_to_recordset(:inputs::json)
+      AS i(id text, name text, kind text, version text, queue text, priority int, args text, parent_id text, next_at bigint,
+           deadline_at bigint, dedupe_key text, now bigint, ord int)
   ), ins AS (
     INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
     SELECT id, name, kind, version, queue, priority, 'pending', args, parent_id, next_at, deadline_at, dedupe_key, now, now FROM input ORDER BY ord
@@ -24,18 +24,12 @@ const CREATE_MANY = `
 
 async function insertMany(database: PostgresDatabase, inputs: NewWorkflow[]): Promise<Array<WorkflowRow | null>> {
   const rows = await database.rows<WorkflowRow>(CREATE_MANY, {
-    ids: inputs.map((w) => w.id),
-    names: inputs.map((w) => w.name),
-    kinds: inputs.map((w) => w.kind),
-    versions: inputs.map((w) => w.version),
-    queues: inputs.map((w) => w.queue),
-    priorities: inputs.map((w) => w.priority),
-    args: inputs.map((w) => w.args),
-    parents: inputs.map((w) => w.parentId),
-    nextAts: inputs.map((w) => w.nextAt),
-    deadlines: inputs.map((w) => w.deadlineAt),
-    dedupes: inputs.map((w) => w.dedupeKey ?? null),
-    nows: inputs.map((w) => w.now),
+    inputs: JSON.stringify(
+      inputs.map((w, ord) => ({
+        id: w.id, name: w.name, kind: w.kind, version: w.version, queue: w.queue, priority: w.priority, args: w.args, parent_id: w.parentId,
+        next_at: w.nextAt, deadline_at: w.deadlineAt, dedupe_key: w.dedupeKey ?? null, now: w.now, ord,
+      })),
+    ),
     channel: database.channel,
   });
   const byId = new Map(rows.map((row) => [row.id, row]));

@@ -25,9 +25,8 @@ export const RECORD_STEP = `
  */
 const RECORD_STEPS = `
   WITH input AS (
-    SELECT * FROM unnest(:ids::text[], :owners::text[], :epochs::bigint[], :seqs::int[], :names::text[], :kinds::text[],
-                         :outputs::text[], :errors::text[], :attempts::int[], :fingerprints::text[], :ats::bigint[])
-      AS i(workflow_id, owner, epoch, seq, name, kind, output, error, attempts, fingerprint, at)
+    SELECT * FROM json_to_recordset(:writes::json)
+      AS i(workflow_id text, owner text, epoch bigint, seq int, name text, kind text, output text, error text, attempts int, fingerprint text, at bigint)
   ), locked AS (
     SELECT w.id FROM {wf} w JOIN input i ON w.id = i.workflow_id
      WHERE w.id = ANY(:ids::text[]) AND w.lease_owner = i.owner AND w.lease_epoch = i.epoch AND w.status = 'running'
@@ -54,18 +53,16 @@ interface StepWrite {
 }
 
 async function recordSteps(database: PostgresDatabase, writes: StepWrite[]): Promise<Array<void | Error>> {
+  // One JSON text for all rows: JSON.stringify is native, where pg would build and escape an array literal
+  // per column in JavaScript.
   const rows = await database.rows<{ id: string }>(RECORD_STEPS, {
     ids: writes.map((w) => w.lease.workflowId),
-    owners: writes.map((w) => w.lease.owner),
-    epochs: writes.map((w) => w.lease.epoch),
-    seqs: writes.map((w) => w.step.seq),
-    names: writes.map((w) => w.step.name),
-    kinds: writes.map((w) => w.step.kind),
-    outputs: writes.map((w) => w.step.output),
-    errors: writes.map((w) => w.step.error),
-    attempts: writes.map((w) => w.step.attempts),
-    fingerprints: writes.map((w) => w.step.fingerprint),
-    ats: writes.map((w) => w.now),
+    writes: JSON.stringify(
+      writes.map(({ lease, step, now }) => ({
+        workflow_id: lease.workflowId, owner: lease.owner, epoch: lease.epoch, seq: step.seq, name: step.name, kind: step.kind,
+        output: step.output, error: step.error, attempts: step.attempts, fingerprint: step.fingerprint, at: now,
+      })),
+    ),
   });
   const fenced = new Set(rows.map((row) => row.id));
   return writes.map((w) => (fenced.has(w.lease.workflowId) ? undefined : new LeaseLostError(w.lease.workflowId, w.lease.epoch)));

@@ -26,10 +26,9 @@ function finishMany(status: 'completed' | 'failed'): string {
   const payload = status === 'completed' ? 'output' : 'error';
   return `
     WITH input AS (
-      SELECT * FROM unnest(:ids::text[], :owners::text[], :epochs::bigint[], :payloads::text[], :failedSeqs::int[], :ats::bigint[],
-                           :stepSeqs::int[], :stepNames::text[], :stepKinds::text[], :stepOutputs::text[], :stepErrors::text[],
-                           :stepAttempts::int[], :stepFingerprints::text[])
-        AS i(id, owner, epoch, payload, failed_seq, at, step_seq, step_name, step_kind, step_output, step_error, step_attempts, step_fingerprint)
+      SELECT * FROM json_to_recordset(:items::json)
+        AS i(id text, owner text, epoch bigint, payload text, failed_seq int, at bigint, step_seq int, step_name text, step_kind text,
+             step_output text, step_error text, step_attempts int, step_fingerprint text)
     ), locked AS (
       SELECT w.id FROM {wf} w JOIN input i ON w.id = i.id
        WHERE w.id = ANY(:ids::text[]) AND w.lease_owner = i.owner AND w.lease_epoch = i.epoch AND w.status = 'running'
@@ -76,18 +75,13 @@ interface Finish {
 async function finishAll(database: PostgresDatabase, sql: string, items: Finish[]): Promise<Array<void | Error>> {
   const rows = await database.rows<{ id: string }>(sql, {
     ids: items.map((f) => f.lease.workflowId),
-    owners: items.map((f) => f.lease.owner),
-    epochs: items.map((f) => f.lease.epoch),
-    payloads: items.map((f) => f.payload),
-    failedSeqs: items.map((f) => f.failedSeq),
-    ats: items.map((f) => f.now),
-    stepSeqs: items.map((f) => f.step?.seq ?? null),
-    stepNames: items.map((f) => f.step?.name ?? null),
-    stepKinds: items.map((f) => f.step?.kind ?? null),
-    stepOutputs: items.map((f) => f.step?.output ?? null),
-    stepErrors: items.map((f) => f.step?.error ?? null),
-    stepAttempts: items.map((f) => f.step?.attempts ?? null),
-    stepFingerprints: items.map((f) => f.step?.fingerprint ?? null),
+    items: JSON.stringify(
+      items.map(({ lease, payload, failedSeq, now, step }) => ({
+        id: lease.workflowId, owner: lease.owner, epoch: lease.epoch, payload, failed_seq: failedSeq, at: now,
+        step_seq: step?.seq ?? null, step_name: step?.name ?? null, step_kind: step?.kind ?? null, step_output: step?.output ?? null,
+        step_error: step?.error ?? null, step_attempts: step?.attempts ?? null, step_fingerprint: step?.fingerprint ?? null,
+      })),
+    ),
     channel: database.channel,
   });
   const done = new Set(rows.map((row) => row.id));

@@ -137,10 +137,15 @@ export function analyze(stored, run) {
   const signalsNotOnce = completed.filter((w) => delivered.get(w.id)?.length !== 1).length;
   const undeliveredSignals = stored.signals.filter((s) => s.delivered_seq === null).length;
 
+  // The soak never cancels anything: a parent failed by a cancelled child met the stale-execution cancel
+  // (a takeover while the old owner was starting that child; see the soak README's findings).
+  const cancelledChild = failed.filter((w) => /"name":"CancelledError","message":"child workflow /.test(w.error ?? '')).length;
+
   const figures = {
     workflows: run.ids.length,
     completed: completed.length,
     failed: failed.length,
+    failedByCancelledChild: cancelledChild,
     lost: run.ids.length - completed.length - failed.length,
     childWorkflows: children.length,
     childrenCompleted: children.filter((w) => w.status === 'completed').length,

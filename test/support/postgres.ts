@@ -14,18 +14,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { isCI, loud } from './requirements.js';
 import { childrenOf, DIR_PREFIX, pgBinDir, postmasterPid, PrivateCluster, processAlive, runAs, type StopMode } from './private-cluster.mjs';
 
 export { PrivateCluster, type StopMode };
 
 export const PG_URL: string = process.env.STEADFAST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const isCI = (): boolean => process.env.CI === 'true';
-
-function loud(lines: string[]): string {
-  const bar = '!'.repeat(78);
-  return ['', bar, ...lines.map((l) => `!! ${l}`), bar, ''].join('\n');
-}
 
 /** Redacts a password in a connection URL, for messages. */
 function displayUrl(url: string): string {

@@ -23,7 +23,7 @@ const USAGE = `usage: node soak/run.mjs [--minutes N] [--workflows N] [--adapter
   --full-every-sec N     SQLite: fill the disk this often (default 60)
   --full-for-sec N       SQLite: keep it full this long (default 10)
   --disk-mb N            SQLite: size of the tmpfs (default 256)
-  --drain-timeout-sec N  how long the drain may take after the faults stop (default 300)
+  --drain-timeout-sec N  how long the drain may take after the faults stop (default 600)
   --out DIR              where soak-<adapter>.json and .md go (default soak/results)`;
 
 const { values } = parseArgs({
@@ -66,7 +66,7 @@ const options = {
   fullEveryMs: number('full-every-sec', 60) * 1_000,
   fullForMs: number('full-for-sec', 10) * 1_000,
   diskMb: Math.round(number('disk-mb', 256)),
-  drainTimeoutMs: number('drain-timeout-sec', 300) * 1_000,
+  drainTimeoutMs: number('drain-timeout-sec', 600) * 1_000,
 };
 
 const t0 = Date.now();

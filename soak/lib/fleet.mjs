@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onExitCleanup } from '../../test/support/exit-cleanup.mjs';
 
 const WORKER = fileURLToPath(new URL('./worker-process.mjs', import.meta.url));
 const LEASE_LOST = /lease was lost/;
@@ -12,14 +13,13 @@ const SPARE_AFTER_PAUSE_MS = 3_000;
 
 export class Fleet {
   /**
-   * @param {{ size: number, config: object, command?: string[] }} options  `config` goes to worker-process.mjs;
-   *   `command` prefixes the node command line (e.g. `ip netns exec <name>`); `phase.current` labels log tallies.
+   * @param {{ size: number, config: object, phase?: { current?: string } }} options  `config` goes to
+   *   worker-process.mjs; `phase.current` (e.g. 'disk full') labels the logs tallied meanwhile.
    */
-  constructor({ size, config, command = [], phase }) {
+  constructor({ size, config, phase }) {
     this.size = size;
-    this.phase = phase; // { current }: a label for what goes on (e.g. 'disk full'), prefixed to tallied logs
+    this.phase = phase;
     this.config = config;
-    this.command = command;
     this.workers = new Set();
     this.running = false;
     this.kills = []; // { pid, at }
@@ -45,8 +45,10 @@ export class Fleet {
   }
 
   #spawn() {
-    const [file, ...prefix] = [...this.command, process.execPath];
-    const child = spawn(file, [...prefix, WORKER, JSON.stringify(this.config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Detached (a process group of its own): the kernel sends SIGHUP to a stopped member of a process group
+    // that becomes orphaned (the soak started in the background from a shell that then exits), which
+    // would kill a worker we paused. It still dies with the soak (the exit clean-up below).
+    const child = spawn(process.execPath, [WORKER, JSON.stringify(this.config)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const worker = { child, pid: child.pid, ready: false, paused: false, spareUntil: 0, expectedExit: false, stderr: '', pause: undefined };
     this.workers.add(worker);
     this.spawned++;
@@ -60,7 +62,12 @@ export class Fleet {
       }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk) => (worker.stderr = (worker.stderr + chunk).slice(-4_000)));
-    child.on('exit', (code, signal) => this.#exited(worker, code, signal));
+    // If the soak itself is terminated, its workers must not outlive it.
+    const forget = onExitCleanup(() => child.kill('SIGKILL'));
+    child.on('exit', (code, signal) => {
+      forget();
+      this.#exited(worker, code, signal);
+    });
   }
 
   #line(worker, line) {
@@ -75,8 +82,7 @@ export class Fleet {
       this.startFailures++;
       const why = message.error.replace(/\d+/g, 'N').slice(0, 120);
       this.startErrors.set(why, (this.startErrors.get(why) ?? 0) + 1);
-    }
-    else if (message.msg) {
+    } else if (message.msg) {
       const code = message.err?.code ?? message.err?.cause?.code;
       const key = `${this.phase?.current ? `[${this.phase.current}] ` : ''}${message.msg}${code ? ` (${code})` : ''}`;
       this.#count(key);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { onExitCleanup } from './support/exit-cleanup.mjs';
 import { requirePrivateCluster } from './support/postgres.js';
 import { notRoot, requirement } from './support/requirements.js';
 
@@ -52,11 +53,14 @@ function soak(args: string[]): Promise<{ verdict: Verdict; stderr: string; ms: n
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SOAK, ...args, '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
+    // If this test process is itself terminated, the soak still gets its SIGTERM (and cleans up after itself).
+    const forget = onExitCleanup(() => child.kill('SIGTERM'));
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('exit', (code) => {
+      forget();
       running.delete(child);
       const line = stdout.trim().split('\n').at(-1);
       try {
@@ -74,8 +78,11 @@ function assertVerdict({ verdict, stderr }: { verdict: Verdict; stderr: string }
   if (knownBug > 0) {
     console.warn(`${TAG} KNOWN BUG: ${knownBug} parent workflow(s) failed because a stale execution cancelled their child (see the soak findings)`);
   }
-  const failing = verdict.checks.filter((c) => !c.pass && !(c.name === 'failed workflows' && c.value === knownBug));
-  expect(failing, `failed checks; soak stderr (tail):\n${stderr.slice(-6_000)}`).toEqual([]);
+  const failing = verdict.checks
+    .filter((c) => !c.pass && !(c.name === 'failed workflows' && c.value === knownBug))
+    .map((c) => `${c.name}: ${c.value} (expected ${c.expect})`);
+  const detail = JSON.stringify({ failures: verdict.detail.failures, unexpectedExits: verdict.detail.unexpectedExits, givenUp: verdict.detail.givenUp });
+  expect(failing, `failed checks; ${detail.slice(0, 3_000)}\nsoak stderr (tail):\n${stderr.slice(-4_000)}`).toEqual([]);
 }
 
 function summary(verdict: Verdict, keys: string[]): string {

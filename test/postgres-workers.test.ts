@@ -14,6 +14,7 @@ import { exitsCleanly, spawnWorkerProcess, waitForWorkers, type WorkerProcess as
 import { defineTask, defineWorkflow, LeaseLostError, Runtime } from '@steadfast/core';
 import { PostgresAdapter } from '@steadfast/postgres-adapter';
 import { fenceDemo, multiStep } from './fixtures/pg-workflows.mjs';
+import { Db } from './support/pg-db.js';
 import { createTestSchema, PrivateCluster, requirePostgres, requirePrivateCluster, type TestSchema } from './support/postgres.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -66,42 +67,6 @@ async function stopGracefully(workers: WorkerProcess[]): Promise<void> {
   for (const w of workers) await exitsCleanly(w);
 }
 
-/** Queries on one schema, with qualified table names. */
-class Db {
-  readonly pool: pg.Pool;
-  constructor(
-    readonly url: string,
-    readonly schema: string,
-  ) {
-    this.pool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: 3_000 });
-    this.pool.on('error', () => {}); // an idle connection dying (server restart) is not an error here
-    pools.push(this.pool);
-  }
-  /** `steadfast_<name>` in the schema, or the ledger. */
-  t(name: 'workflows' | 'steps' | 'events' | 'migrations' | 'ledger'): string {
-    return name === 'ledger' ? `"${this.schema}".ledger` : `"${this.schema}"."steadfast_${name}"`;
-  }
-  async q<T extends pg.QueryResultRow = any>(text: string, values: unknown[] = []): Promise<T[]> {
-    return (await this.pool.query<T>(text, values)).rows;
-  }
-  async createLedger(): Promise<void> {
-    await this.q(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-    await this.q(
-      `CREATE TABLE ${this.t('ledger')} (
-         id bigserial PRIMARY KEY, workflow_id text NOT NULL, step int NOT NULL, pid int NOT NULL, note text,
-         at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-    );
-  }
-  async statusCounts(): Promise<Record<string, number>> {
-    const rows = await this.q<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM ${this.t('workflows')} GROUP BY status`);
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  }
-  async count(table: 'workflows' | 'steps' | 'events' | 'ledger', where = 'true', values: unknown[] = []): Promise<number> {
-    const [row] = await this.q<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t(table)} WHERE ${where}`, values);
-    return row!.n;
-  }
-}
-
 /** A never-started runtime: starts and inspects workflows in the schema, executes none. */
 function clientRuntime(url: string, schema: string): { runtime: Runtime; adapter: PostgresAdapter } {
   const adapter = new PostgresAdapter({ connection: url, schema, pool: { max: 4 } });
@@ -113,7 +78,7 @@ function clientRuntime(url: string, schema: string): { runtime: Runtime; adapter
 async function sharedSchema(prefix: string): Promise<{ schema: string; url: string; db: Db }> {
   const s = await createTestSchema(prefix);
   schemas.push(s);
-  const db = new Db(s.url, s.schema);
+  const db = new Db(s.url, s.schema, pools);
   await db.createLedger();
   return { schema: s.schema, url: s.url, db };
 }
@@ -434,7 +399,7 @@ describe.skipIf(!(await requirePrivateCluster()))('worker processes while Postgr
     const cluster = await PrivateCluster.start();
     clusters.push(cluster);
     const schema = 'sf_restart';
-    const db = new Db(cluster.url, schema);
+    const db = new Db(cluster.url, schema, pools);
     await db.createLedger();
     const env = workerEnv(cluster.url, schema, {
       PG_LEASE_MS: String(LEASE_MS),

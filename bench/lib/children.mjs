@@ -1,17 +1,19 @@
 // Spawning and steering worker processes (bench/lib/worker-process.mjs).
 
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const WORKER = fileURLToPath(new URL('./worker-process.mjs', import.meta.url));
 
 /**
  * Starts a worker process on `store` (a store spec) with runtime options `runtime`; resolves once its
- * runtime has started. `onStart(id, at, pid)` receives the probed tasks' start times.
+ * runtime has started. `onStart(id, at, pid)` receives the probed tasks' start times. `command` prefixes
+ * the node command line, e.g. `['ip', 'netns', 'exec', ns]` to run it on another host (the IPC channel
+ * is inherited through the exec).
  */
-export async function startWorker({ store, runtime = {}, report = false, onStart }) {
-  const child = fork(WORKER, [JSON.stringify({ store, runtime, report })], {
-    execArgv: ['--expose-gc'],
+export async function startWorker({ store, runtime = {}, report = false, onStart, command = [] }) {
+  const [file, ...prefix] = [...command, process.execPath];
+  const child = spawn(file, [...prefix, '--expose-gc', WORKER, JSON.stringify({ store, runtime, report })], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const waiting = new Set();

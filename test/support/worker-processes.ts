@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { onExitCleanup } from './exit-cleanup.mjs';
 
 /** How a child process ended. */
 export interface Exit {
@@ -16,9 +17,14 @@ export interface WorkerProcess {
   exited: Promise<Exit>;
 }
 
-/** Spawns `node <script> <...args>` in `cwd` with extra env, collecting its JSON stdout lines. */
-export function spawnWorkerProcess(script: string, args: string[], cwd: string, env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns `node <script> <...args>` in `cwd` with extra env, collecting its JSON stdout lines. `command`
+ * prefixes the command line, e.g. `['ip', 'netns', 'exec', ns]` to run it on another "host" (it execs
+ * node, so the pid is node's).
+ */
+export function spawnWorkerProcess(script: string, args: string[], cwd: string, env: Record<string, string>, command: string[] = []): WorkerProcess {
+  const [file, ...prefix] = [...command, process.execPath];
+  const child = spawn(file!, [...prefix, script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const messages: Array<Record<string, any>> = [];
   let stdout = '';
   let stderr = '';
@@ -36,7 +42,14 @@ export function spawnWorkerProcess(script: string, args: string[], cwd: string, 
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // A test process that is itself terminated (vitest's SIGTERM on a timeout) must not leave workers behind.
+  const forget = onExitCleanup(() => child.kill('SIGKILL'));
+  const exited = new Promise<Exit>((resolve) =>
+    child.on('exit', (code, signal) => {
+      forget();
+      resolve({ code, signal });
+    }),
+  );
   return { child, pid: child.pid!, messages, stderr: () => stderr, exited };
 }
 

@@ -72,15 +72,9 @@ function soak(args: string[]): Promise<{ verdict: Verdict; stderr: string; ms: n
   });
 }
 
-/** Every check passed, but for the parents failed by the known stale child cancel. */
+/** Every check passed. */
 function assertVerdict({ verdict, stderr }: { verdict: Verdict; stderr: string }): void {
-  const knownBug = verdict.figures.failedByCancelledChild ?? 0;
-  if (knownBug > 0) {
-    console.warn(`${TAG} KNOWN BUG: ${knownBug} parent workflow(s) failed because a stale execution cancelled their child (see the soak findings)`);
-  }
-  const failing = verdict.checks
-    .filter((c) => !c.pass && !(c.name === 'failed workflows' && c.value === knownBug))
-    .map((c) => `${c.name}: ${c.value} (expected ${c.expect})`);
+  const failing = verdict.checks.filter((c) => !c.pass).map((c) => `${c.name}: ${c.value} (expected ${c.expect})`);
   const detail = JSON.stringify({ failures: verdict.detail.failures, unexpectedExits: verdict.detail.unexpectedExits, givenUp: verdict.detail.givenUp });
   expect(failing, `failed checks; ${detail.slice(0, 3_000)}\nsoak stderr (tail):\n${stderr.slice(-4_000)}`).toEqual([]);
 }

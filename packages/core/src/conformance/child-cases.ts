@@ -22,6 +22,47 @@ export function describeChildCases(ctx: SuiteContext): void {
     return { parent, child };
   }
 
+  describe('a child created under its parent\'s lease', () => {
+    it('is created while the parent holds the lease, with its parent id', async () => {
+      const { lease: parent } = await ctx.start();
+      const result = await ctx.adapter.createWorkflow(ctx.newWorkflow({ id: `${parent.workflowId}/0`, parentId: parent.workflowId, parentLease: parent }));
+      expect(result.created).toBe(true);
+      expect(result.record).toMatchObject({ parentId: parent.workflowId, status: 'pending' });
+      // Created already (a repeat after a lost answer): the existing child, not created again.
+      const again = await ctx.adapter.createWorkflow(ctx.newWorkflow({ id: `${parent.workflowId}/0`, parentId: parent.workflowId, parentLease: parent }));
+      expect(again).toMatchObject({ created: false, record: { id: `${parent.workflowId}/0` } });
+    });
+
+    it('is refused with LeaseLostError, writing nothing, when the parent was taken over or cancelled', async () => {
+      const { t0 } = ctx;
+      const { lease: stale } = await ctx.start();
+      await ctx.adapter.release(stale, t0 + 1);
+      await ctx.reclaim(stale.workflowId, t0 + 1);
+      const childId = `${stale.workflowId}/0`;
+      await expectLeaseLost(ctx.adapter.createWorkflow(ctx.newWorkflow({ id: childId, parentId: stale.workflowId, parentLease: stale })), stale.workflowId);
+      expect(await ctx.adapter.getWorkflow(childId)).toBeUndefined();
+      const { lease: cancelled } = await ctx.start();
+      await ctx.adapter.cancelWorkflow(cancelled.workflowId, t0 + 2);
+      await expectLeaseLost(ctx.adapter.createWorkflow(ctx.newWorkflow({ id: `${cancelled.workflowId}/0`, parentId: cancelled.workflowId, parentLease: cancelled })), cancelled.workflowId);
+      expect(await ctx.adapter.getWorkflow(`${cancelled.workflowId}/0`)).toBeUndefined();
+    });
+
+    it('racing a cancel of the parent, never outlives it: the child is refused or cancelled with it', async () => {
+      const { t0 } = ctx;
+      for (let i = 0; i < 10; i++) {
+        const { lease: parent } = await ctx.start();
+        const childId = `${parent.workflowId}/0`;
+        await Promise.allSettled([
+          ctx.adapter.createWorkflow(ctx.newWorkflow({ id: childId, parentId: parent.workflowId, parentLease: parent })),
+          ctx.adapter.cancelWorkflow(parent.workflowId, t0 + 1),
+        ]);
+        expect((await ctx.record(parent.workflowId)).status).toBe('cancelled');
+        const child = await ctx.adapter.getWorkflow(childId);
+        if (child) expect(child.status).toBe('cancelled');
+      }
+    });
+  });
+
   describe('suspend without a wake time', () => {
     it('parks the workflow until something wakes it: never claimed, no due time', async () => {
       const { t0 } = ctx;

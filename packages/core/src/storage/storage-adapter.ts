@@ -52,7 +52,10 @@ export interface StorageAdapter {
    * Inserts a workflow, or returns the existing one with that id (`created: false`) without changing it.
    * With a `dedupeKey`, a pending workflow of the same name and key counts as existing too; with `debounce`
    * as well, that pending one takes the new `args` and `nextAt` (a `debounced` event) before it is returned.
-   * Writes a `created` event when it inserts.
+   * Writes a `created` event when it inserts. With `parentLease` (a child workflow), it is fenced like a
+   * checkpoint of the parent: unless the parent still holds that lease, nothing is written and
+   * `LeaseLostError` is thrown; and a cancel of the parent that commits after the child was created cancels
+   * the child too (no child of a cancelled or fenced-out parent can be left running).
    */
   createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult>;
   /**
@@ -271,6 +274,8 @@ export interface NewWorkflow {
   dedupeKey?: string | null;
   /** With `dedupeKey`: a pending duplicate takes these `args` and `nextAt` (the last call wins). */
   debounce?: boolean;
+  /** For a child workflow: the lease of the parent creating it, which the creation is fenced by. */
+  parentLease?: Lease;
   now: number;
 }
 

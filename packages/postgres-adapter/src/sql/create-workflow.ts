@@ -1,4 +1,4 @@
-import type { CreatedWorkflow, CreateWorkflowResult, NewWorkflow } from '@steadfast/core/adapter';
+import { LeaseLostError, type CreatedWorkflow, type CreateWorkflowResult, type Lease, type NewWorkflow } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
 import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
@@ -47,6 +47,7 @@ async function insertMany(database: PostgresDatabase, inputs: NewWorkflow[]): Pr
  * exists, or a pending duplicate by dedupe key, is read back (and debounced) by `createOne`.
  */
 export async function createWorkflow(database: PostgresDatabase, w: NewWorkflow): Promise<CreateWorkflowResult> {
+  if (w.parentLease) return createChild(database, w, w.parentLease);
   if (w.dedupeKey != null) return createOne(database, w);
   const inserted = await database.batcher<NewWorkflow, WorkflowRow | null>('createWorkflow', (inputs) => insertMany(database, inputs)).submit(w);
   if (inserted) return { created: true, record: toRecord(inserted) };
@@ -86,6 +87,40 @@ export async function createWorkflows(database: PostgresDatabase, inputs: readon
     });
   }
   return results;
+}
+
+/**
+ * A child workflow, created under its parent's lease in one statement: the parent row is read FOR SHARE with
+ * the fence, so a cancel of the parent either commits first (the fence fails: nothing is written) or waits
+ * for this insert and then finds the child (`cancelWorkflow` cascades in statements of its own).
+ */
+const CREATE_CHILD = `
+  WITH parent AS (
+    SELECT id FROM {wf} WHERE id = :parentId AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'running' FOR SHARE
+  ), ins AS (
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
+    SELECT :id, :name, :kind, :version, :queue, :priority::int, 'pending', :args, parent.id, :nextAt::bigint, :deadlineAt::bigint, NULL, :now::bigint, :now::bigint
+      FROM parent
+    ON CONFLICT DO NOTHING RETURNING *
+  ), ev AS (
+    INSERT INTO {events} (workflow_id, type, seq, data, at)
+    SELECT id, 'created', NULL, json_build_object('name', name, 'queue', queue, 'startAt', next_at)::text, created_at FROM ins
+  )
+  SELECT f.fenced, ins.*, (SELECT pg_notify(:channel, next_at::text) FROM ins) AS notified
+    FROM (SELECT count(*)::int AS fenced FROM parent) f LEFT JOIN ins ON true`;
+
+async function createChild(database: PostgresDatabase, w: NewWorkflow, lease: Lease): Promise<CreateWorkflowResult> {
+  const [row] = await database.rows<WorkflowRow & { fenced: number }>(CREATE_CHILD, {
+    parentId: lease.workflowId, owner: lease.owner, epoch: lease.epoch,
+    id: w.id, name: w.name, kind: w.kind, version: w.version, queue: w.queue, priority: w.priority, args: w.args,
+    nextAt: w.nextAt, deadlineAt: w.deadlineAt, now: w.now, channel: database.channel,
+  });
+  if (row?.fenced !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
+  if (row.id !== null) return { created: true, record: toRecord(row) };
+  // Created already (by this parent before, in an execution that did not get to checkpoint it).
+  const existing = await getWorkflow(database, w.id);
+  if (!existing) throw new Error(`child workflow ${w.id} conflicted on insert but cannot be read back`);
+  return { created: false, record: existing };
 }
 
 /** One start on its own, with deduplication and debounce. */

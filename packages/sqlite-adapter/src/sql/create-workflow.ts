@@ -9,6 +9,8 @@ import { getWorkflow, toRecord } from './read-workflows.js';
  */
 export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): CreateWorkflowResult {
   return database.write(() => {
+    // A child is created under its parent's lease (one writer at a time: nothing can come between).
+    if (w.parentLease) database.fence(w.parentLease, w.now);
     if (w.dedupeKey == null) {
       // The common case in one statement: inserted (and returned), or the id exists and is read back.
       const inserted = database

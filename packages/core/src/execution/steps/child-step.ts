@@ -21,19 +21,16 @@ export function childStep(host: StepHost, meta: WorkflowMeta, args: unknown[]): 
       const childId = validateName(`${host.workflowId}/${seq}`, 'child workflow id');
       const now = clock.now();
       const encodedArgs = serializer.serialize(args, `args of child workflow ${meta.name}`);
+      // Fenced by the parent's lease: a parent that was cancelled or taken over creates no child (the write is
+      // refused and this execution gives up; a new owner creates it), and a cancel cascades to it.
       const { created, record } = await host.write(() =>
-        storage.createWorkflow({ id: childId, name: meta.name, kind: 'workflow', ...runDefaults(meta, now), args: encodedArgs, parentId: host.workflowId, nextAt: now, now }),
+        storage.createWorkflow({
+          id: childId, name: meta.name, kind: 'workflow', ...runDefaults(meta, now), args: encodedArgs, parentId: host.workflowId, nextAt: now, now,
+          parentLease: host.lease,
+        }),
       );
       if (record.name !== meta.name) throw new WorkflowConflictError(childId, record.name, meta.name);
       if (created) {
-        // Creating a child is not fenced: if the parent was cancelled (or taken over) meanwhile, the cancel's
-        // cascade may have missed this child, so cancel it here and stop.
-        const parent = await host.write(() => storage.getWorkflow(host.workflowId));
-        if (parent?.status !== 'running' || parent.leaseEpoch !== host.lease.epoch) {
-          await host.write(() => storage.cancelWorkflow(childId, clock.now()));
-          host.abandon('the workflow was cancelled or taken over while it started a child');
-          return host.waitFor({ child: childId });
-        }
         logger.debug({ childId, child: meta.name }, 'child workflow started');
         host.services.wake(now);
       }

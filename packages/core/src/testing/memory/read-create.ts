@@ -15,6 +15,7 @@ export function createWorkflows(store: MemoryStore, inputs: readonly NewWorkflow
 }
 
 export function createWorkflow(store: MemoryStore, w: NewWorkflow): CreateWorkflowResult {
+  if (w.parentLease) store.fence(w.parentLease, w.now);
   const existing = store.workflows.get(w.id);
   if (existing) return { created: false, record: copyWorkflow(existing) };
   if (w.dedupeKey != null) {

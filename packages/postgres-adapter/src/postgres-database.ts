@@ -201,6 +201,9 @@ const UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, shutting down, in recovery)
   '53300', // too_many_connections
+  '53100', // disk_full
+  '53200', // out_of_memory
+  '58030', // io_error
   '40001', // serialization_failure
   '40P01', // deadlock_detected
 ]);

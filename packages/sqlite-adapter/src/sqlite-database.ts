@@ -71,11 +71,18 @@ export class SqliteDatabase {
 /** The WHERE clause of every write made for a running workflow. */
 export const FENCE = "id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'";
 
-/** Another process holding the write lock past the busy timeout is a passing condition, not a bug. */
+/**
+ * Passing conditions of the database, not bugs and not a task's fault: another process holding the write
+ * lock past the busy timeout, a full disk, an I/O error. The runtime waits them out (a task is not run again
+ * for them, no attempt is used) and carries on once they pass.
+ */
 export function asUnavailable(error: unknown): unknown {
   const code = (error as { code?: unknown })?.code;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT') {
     return new StorageUnavailableError(`SQLite database is locked by another process past the busy timeout: ${(error as Error).message}`, { cause: error });
+  }
+  if (code === 'SQLITE_FULL' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'))) {
+    return new StorageUnavailableError(`SQLite cannot write its file (${code}): ${(error as Error).message}; waiting for the disk`, { cause: error });
   }
   return error;
 }

@@ -83,6 +83,9 @@ const MIGRATIONS: string[] = [
   // 5: claims in claim order (priority, then due time) over unfinished rows only, so a claim stops after
   // `limit` rows however large the backlog or the number of finished rows.
   `CREATE INDEX {prefix}workflows_due ON {wf} (queue, priority DESC, next_at) WHERE next_at IS NOT NULL;`,
+  // 6: idempotent signals: a sender's key is stored once per workflow, so a repeated send is not a second signal.
+  `ALTER TABLE {signals} ADD COLUMN key text;
+   CREATE UNIQUE INDEX {prefix}signals_key ON {signals} (workflow_id, key) WHERE key IS NOT NULL;`,
 ];
 
 /**

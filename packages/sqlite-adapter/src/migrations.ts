@@ -83,6 +83,9 @@ const MIGRATIONS: string[] = [
   // 5: claims in claim order (priority, then due time) over unfinished rows only, so a claim reads about
   // `limit` rows however large the backlog or the number of finished rows.
   `CREATE INDEX {p}workflows_due ON {p}workflows (queue, priority DESC, next_at) WHERE next_at IS NOT NULL;`,
+  // 6: idempotent signals: a sender's key is stored once per workflow, so a repeated send is not a second signal.
+  `ALTER TABLE {p}signals ADD COLUMN key TEXT;
+   CREATE UNIQUE INDEX {p}signals_key ON {p}signals (workflow_id, key) WHERE key IS NOT NULL;`,
 ];
 
 /**

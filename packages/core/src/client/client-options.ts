@@ -21,10 +21,16 @@ export interface WorkflowClientOptions {
   serializer?: Serializer;
   /** Longest wait between two reads of a workflow that `result()` waits for while it runs elsewhere. Default 1 000 ms. */
   pollIntervalMs?: number;
+  /**
+   * How long a call (start, enqueue, signal, cancel, retry, reads) waits out an unreachable storage, retrying
+   * with backoff, before it fails with `StorageUnavailableError`. Safe: starts are idempotent by an id fixed
+   * before the first try, signals by a key. 0 fails at once. Default 30 000 ms.
+   */
+  unavailableRetryMs?: number;
 }
 
 /** The client option names, which `new Runtime(...)` accepts too. */
-export const CLIENT_OPTION_KEYS = ['storage', 'logger', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'pollIntervalMs'] as const;
+export const CLIENT_OPTION_KEYS = ['storage', 'logger', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'pollIntervalMs', 'unavailableRetryMs'] as const;
 
 export interface ResolvedClientOptions {
   storage: StorageAdapter;
@@ -32,6 +38,7 @@ export interface ResolvedClientOptions {
   clock: Clock;
   serializer: Serializer;
   pollIntervalMs: number;
+  unavailableRetryMs: number;
 }
 
 /** Checks the client's options and applies the defaults; `owner` names the class in messages (`Runtime`, `WorkflowClient`). */
@@ -48,6 +55,7 @@ export function resolveClientOptions(options: WorkflowClientOptions, owner: stri
     clock: options.clock ?? systemClock,
     serializer,
     pollIntervalMs: validateInteger(options.pollIntervalMs ?? 1_000, 'pollIntervalMs', 10, 3_600_000),
+    unavailableRetryMs: validateInteger(options.unavailableRetryMs ?? 30_000, 'unavailableRetryMs', 0, 86_400_000),
   };
 }
 

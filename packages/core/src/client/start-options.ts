@@ -51,6 +51,12 @@ export interface ManyOptions {
 /** One item of `startMany` / `enqueueMany`: its arguments, or its arguments with options of its own. */
 export type ManyItem<A extends unknown[]> = A | { args: A; id?: string; dedupeKey?: string; startAt?: TimeInput; delay?: DurationInput; queue?: string; priority?: number };
 
+/** Options of `signal`. */
+export interface SignalOptions {
+  /** A signal of this key is sent to the workflow once, however often the call is repeated. Default: a key per call. */
+  idempotencyKey?: string;
+}
+
 /** What `stats()` returns. */
 export interface RuntimeStats {
   /** Workflows per status, all queues together. */

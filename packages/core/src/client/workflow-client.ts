@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../foundation/clock.js';
 import { toMilliseconds, type DurationInput } from '../foundation/duration.js';
@@ -10,10 +11,11 @@ import { resolveSchedule, type ScheduleOptions } from '../definition/schedule.js
 import { entryMeta, type StepMeta } from '../definition/step-meta.js';
 import { purgeExpired } from '../storage/purge-expired.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
+import { retryingStorage } from '../storage/retrying-storage.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
-import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from './start-options.js';
+import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from './start-options.js';
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
@@ -63,6 +65,8 @@ export interface ClientBinding {
 export class WorkflowClient implements HandleClient {
   private readonly options: ResolvedClientOptions;
   private readonly binding: ClientBinding;
+  /** The storage as this client calls it: each operation waits out an unreachable storage, for a while. */
+  private readonly store: StorageAdapter;
   private readonly settleWaiters = new Map<string, Set<(end?: WorkflowEnd) => void>>();
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -71,6 +75,8 @@ export class WorkflowClient implements HandleClient {
     if (binding === undefined) checkKnownOptions(options, CLIENT_OPTION_KEYS, 'WorkflowClient');
     this.options = resolveClientOptions(options, 'WorkflowClient');
     this.binding = binding ?? { localWorker: () => undefined };
+    const { clock, logger, unavailableRetryMs } = this.options;
+    this.store = retryingStorage(this.options.storage, { clock, logger, what: 'a client call', withinMs: unavailableRetryMs });
   }
 
   get storage(): StorageAdapter {
@@ -159,7 +165,7 @@ export class WorkflowClient implements HandleClient {
     });
     if (inputs.length === 0) return [];
     await this.ensureReady();
-    const results = await this.options.storage.createWorkflows(inputs);
+    const results = await this.store.createWorkflows(inputs);
     const conflict = results.findIndex((result) => result.name !== meta.name);
     const created = results.filter((result) => result.created).length;
     if (created > 0) {
@@ -174,7 +180,7 @@ export class WorkflowClient implements HandleClient {
   private async create(meta: StepMeta, kind: WorkflowKind, args: unknown[], request: CreateRequest): Promise<WorkflowHandle<any>> {
     const input = newWorkflowInput(meta, kind, args, request, this.options.serializer, this.clock.now());
     await this.ensureReady();
-    const { created, record } = await this.options.storage.createWorkflow(input);
+    const { created, record } = await this.store.createWorkflow(input);
     if (!created && record.name !== meta.name) throw new WorkflowConflictError(input.id, record.name, meta.name);
     const worker = this.binding.localWorker();
     if (!created && input.debounce) worker?.wake(input.nextAt);
@@ -205,7 +211,7 @@ export class WorkflowClient implements HandleClient {
     const encoded = this.options.serializer.serialize(args, `args of schedule ${name}`);
     await this.ensureReady();
     const now = this.clock.now();
-    await this.options.storage.upsertSchedule({ name, workflowName: meta.name, ...resolved, args: encoded, lastTickAt: now, createdAt: now, updatedAt: now });
+    await this.store.upsertSchedule({ name, workflowName: meta.name, ...resolved, args: encoded, lastTickAt: now, createdAt: now, updatedAt: now });
     this.binding.localWorker()?.schedulesChanged();
   }
 
@@ -213,7 +219,7 @@ export class WorkflowClient implements HandleClient {
   async unschedule(name: string): Promise<boolean> {
     validateName(name, 'schedule name');
     await this.ensureReady();
-    const deleted = await this.options.storage.deleteSchedule(name);
+    const deleted = await this.store.deleteSchedule(name);
     this.binding.localWorker()?.schedulesChanged();
     return deleted;
   }
@@ -221,7 +227,7 @@ export class WorkflowClient implements HandleClient {
   /** The stored cron schedules. */
   async listSchedules(): Promise<ScheduleRecord[]> {
     await this.ensureReady();
-    return this.options.storage.listSchedules();
+    return this.store.listSchedules();
   }
 
   /** A handle on an existing workflow; `WorkflowNotFoundError` if there is none. */
@@ -246,7 +252,7 @@ export class WorkflowClient implements HandleClient {
       validateName(filter.after.id, 'after.id of listWorkflows');
     }
     await this.ensureReady();
-    return (await this.options.storage.listWorkflows(filter)).map((record) => toWorkflowInfo(record, this.options.serializer));
+    return (await this.store.listWorkflows(filter)).map((record) => toWorkflowInfo(record, this.options.serializer));
   }
 
   /**
@@ -257,7 +263,7 @@ export class WorkflowClient implements HandleClient {
   async cancel(id: string): Promise<void> {
     validateName(id, 'workflow id');
     await this.ensureReady();
-    const record = await this.options.storage.cancelWorkflow(id, this.clock.now());
+    const record = await this.store.cancelWorkflow(id, this.clock.now());
     if (!record) throw new WorkflowNotFoundError(id);
     this.binding.localWorker()?.cancelled(id);
     this.notifySettled(id);
@@ -266,16 +272,21 @@ export class WorkflowClient implements HandleClient {
   /**
    * Sends a signal to a workflow, durably: it is delivered exactly once, to the workflow's next
    * `waitForSignal(name)`, whether that wait has begun or not. Refused for an unknown or finished workflow.
+   * Sending again with the same `idempotencyKey` sends nothing more (each call has a key of its own
+   * otherwise, which also makes this call's own retries safe).
    */
-  async signal(id: string, name: string, payload?: unknown): Promise<void> {
+  async signal(id: string, name: string, payload?: unknown, options: SignalOptions = {}): Promise<void> {
     validateName(id, 'workflow id');
     validateName(name, 'signal name');
+    checkOptionKeys(options, ['idempotencyKey'], 'signal');
+    // Fixed before the first try: a send repeated after a lost answer is not a second signal.
+    const key = options.idempotencyKey === undefined ? randomUUID() : validateName(options.idempotencyKey, 'signal idempotencyKey');
     const encoded = this.options.serializer.serialize(payload, `payload of signal ${name}`);
     await this.ensureReady();
-    const outcome = await this.options.storage.sendSignal(id, name, encoded, this.clock.now());
+    const outcome = await this.store.sendSignal(id, name, encoded, this.clock.now(), key);
     if (outcome === 'not_found') throw new WorkflowNotFoundError(id);
     if (outcome === 'finished') {
-      const record = await this.options.storage.getWorkflow(id);
+      const record = await this.store.getWorkflow(id);
       throw new ValidationError(`workflow ${id} is ${record?.status ?? 'finished'}; it can no longer receive signal ${JSON.stringify(name)}`);
     }
     this.binding.localWorker()?.wake();
@@ -286,16 +297,16 @@ export class WorkflowClient implements HandleClient {
     validateName(id, 'workflow id');
     await this.ensureReady();
     // retryWorkflow leaves anything but a failed workflow as it is; the retried one has a 'retried' event.
-    const before = await this.options.storage.getWorkflow(id);
+    const before = await this.store.getWorkflow(id);
     if (!before) throw new WorkflowNotFoundError(id);
     if (before.status !== 'failed') throw new ValidationError(`workflow ${id} is ${before.status}; only a failed workflow can be retried`);
     // A workflow failed by a failed child would re-attach to that same child: retry the child first.
-    const failedStep = (await this.options.storage.history(id)).filter((e) => e.type === 'failed').pop()?.seq;
+    const failedStep = (await this.store.history(id)).filter((e) => e.type === 'failed').pop()?.seq;
     if (failedStep != null) {
-      const child = await this.options.storage.getWorkflow(`${id}/${failedStep}`);
+      const child = await this.store.getWorkflow(`${id}/${failedStep}`);
       if (child?.parentId === id && child.status === 'failed') await this.retry(child.id);
     }
-    const record = await this.options.storage.retryWorkflow(id, this.clock.now());
+    const record = await this.store.retryWorkflow(id, this.clock.now());
     if (record?.status !== 'pending') {
       throw new ValidationError(`workflow ${id} is ${record?.status ?? 'gone'}; only a failed workflow can be retried`);
     }
@@ -305,7 +316,7 @@ export class WorkflowClient implements HandleClient {
   /** Workflow counts by queue and status, and the backlog (due but not yet claimed) per queue. */
   async stats(): Promise<RuntimeStats> {
     await this.ensureReady();
-    const { counts, due } = await this.options.storage.stats(this.clock.now());
+    const { counts, due } = await this.store.stats(this.clock.now());
     const byStatus = Object.fromEntries(WORKFLOW_STATUSES.map((status) => [status, 0])) as Record<WorkflowStatus, number>;
     for (const row of counts) byStatus[row.status] += row.count;
     return { byStatus, counts, due };
@@ -325,7 +336,7 @@ export class WorkflowClient implements HandleClient {
   async activity(options: ActivityOptions = {}): Promise<WorkflowActivity> {
     const request = activityRequest(options, this.clock.now());
     await this.ensureReady();
-    return toWorkflowActivity(await this.options.storage.activity(request), request);
+    return toWorkflowActivity(await this.store.activity(request), request);
   }
 
   /**
@@ -390,13 +401,13 @@ export class WorkflowClient implements HandleClient {
 
   async workflowHistory(id: string): Promise<WorkflowEvent[]> {
     await this.record(id);
-    const events = await this.options.storage.history(id);
+    const events = await this.store.history(id);
     return events.map((event) => toWorkflowEvent(event, this.options.serializer));
   }
 
   async workflowSteps(id: string): Promise<WorkflowStep[]> {
     const record = await this.record(id);
-    return toWorkflowSteps(await this.options.storage.listSteps(id), record, this.clock.now(), this.options.serializer);
+    return toWorkflowSteps(await this.store.listSteps(id), record, this.clock.now(), this.options.serializer);
   }
 
   /**
@@ -410,7 +421,7 @@ export class WorkflowClient implements HandleClient {
   /** Connects and migrates once, on first use (so a client needs no start()). */
   ensureReady(): Promise<void> {
     if (this.closing || this.binding.stopped?.()) return Promise.reject(new ValidationError(`this ${this.binding.noun ?? 'client'} was shut down; create a new one`));
-    this.ready ??= this.options.storage.migrate().catch((error) => {
+    this.ready ??= this.store.migrate().catch((error) => {
       this.ready = undefined;
       throw error;
     });
@@ -420,7 +431,7 @@ export class WorkflowClient implements HandleClient {
   private async record(id: string): Promise<WorkflowRecord> {
     validateName(id, 'workflow id');
     await this.ensureReady();
-    const record = await this.options.storage.getWorkflow(id);
+    const record = await this.store.getWorkflow(id);
     if (!record) throw new WorkflowNotFoundError(id);
     return record;
   }

@@ -17,6 +17,18 @@ export function describeSignalCases(ctx: SuiteContext): void {
   }
 
   describe('sendSignal', () => {
+    it('with a key, sending again stores nothing more ("sent"); another key is another signal', async () => {
+      const { t0 } = ctx;
+      const { lease } = await ctx.start();
+      expect(await ctx.adapter.sendSignal(lease.workflowId, 'go', '1', t0, 'k-1')).toBe('sent');
+      expect(await ctx.adapter.sendSignal(lease.workflowId, 'go', '2', t0 + 1, 'k-1')).toBe('sent');
+      expect(await ctx.adapter.sendSignal(lease.workflowId, 'go', '3', t0 + 2, 'k-2')).toBe('sent');
+      expect((await ctx.eventTypes(lease.workflowId)).filter((type) => type === 'signal_sent')).toHaveLength(2);
+      expect(await ctx.adapter.receiveSignal(lease, { seq: 0, name: 'go', deadline: null, timeoutOutput: 'null' }, t0 + 3)).toBe('1');
+      expect(await ctx.adapter.receiveSignal(lease, { seq: 1, name: 'go', deadline: null, timeoutOutput: 'null' }, t0 + 4)).toBe('3');
+      expect(await ctx.adapter.receiveSignal(lease, { seq: 2, name: 'go', deadline: null, timeoutOutput: 'null' }, t0 + 5)).toBeNull();
+    });
+
     it('refuses an unknown workflow with not_found and writes nothing', async () => {
       await ctx.createWorkflow();
       expect(await ctx.adapter.sendSignal('no-such-workflow', 'approve', '1', ctx.t0)).toBe('not_found');

@@ -10,10 +10,11 @@ import { Registry, type Registration } from '../definition/registry.js';
 import type { ScheduleOptions } from '../definition/schedule.js';
 import { entryMeta } from '../definition/step-meta.js';
 import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
-import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from '../client/start-options.js';
+import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from '../client/start-options.js';
 import type { ActivityOptions, WorkflowActivity } from '../client/workflow-activity.js';
 import type { WorkflowHandle, WorkflowInfo } from '../client/workflow-handle.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
+import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { RetentionLoop } from '../worker/retention.js';
 import { Scheduler } from '../worker/scheduler.js';
 import { Worker } from '../worker/worker.js';
@@ -117,24 +118,38 @@ export class Runtime implements EntryOwner {
   // ---- lifecycle ----------------------------------------------------------------------------------------
 
   /** Migrates the storage, then begins claiming and executing due work. Idempotent. */
+  /**
+   * Migrates the storage, then begins claiming and executing due work. Idempotent. While the storage is
+   * unreachable (a database starting up, a connection cut) it waits, retrying with backoff; any other failure
+   * rejects, and `start()` may be called again.
+   */
   start(): Promise<void> {
     if (this.stopping) return Promise.reject(new ValidationError('this runtime was shut down; create a new one'));
-    return (this.starting ??= this.doStart());
+    return (this.starting ??= this.doStart().catch((error: unknown) => {
+      this.starting = undefined;
+      if (this.lifecycle === 'starting') this.lifecycle = 'idle';
+      throw error;
+    }));
+  }
+
+  /** A storage call of the start: waited out while the storage is unreachable, until a shutdown begins. */
+  private startStep<T>(what: string, op: () => Promise<T>): Promise<T> {
+    return retryWhileUnavailable(op, { clock: this.clock, logger: this.logger, what, stopped: () => this.stopping !== undefined });
   }
 
   private async doStart(): Promise<void> {
     this.lifecycle = 'starting';
-    await this.client.ensureReady();
+    await this.startStep('migrating the storage', () => this.client.ensureReady());
     const { storage, logger, clock } = this.options;
     const known = new Set(this.registry.names());
-    const unknown = (await storage.unfinishedNames()).filter((name) => !known.has(name));
+    const unknown = (await this.startStep('reading unfinished names', () => storage.unfinishedNames())).filter((name) => !known.has(name));
     if (unknown.length > 0) {
       logger.warn(
         { names: unknown },
         `unfinished workflows exist whose names this runtime has not registered (${unknown.join(', ')}); they wait for a worker that registers them`,
       );
     }
-    await this.storeDecoratedSchedules();
+    await this.startStep('storing schedules', () => this.storeDecoratedSchedules());
     this.worker = new Worker({
       ...this.options,
       queueOptions: this.queueOptions,
@@ -143,7 +158,8 @@ export class Runtime implements EntryOwner {
       onSettled: (id, _outcome, end) => this.client.notifySettled(id, end),
       onSchedulesChanged: () => this.scheduler?.refresh(),
     });
-    await this.worker.start();
+    const worker = this.worker;
+    await this.startStep('subscribing to due work', () => worker.start());
     this.scheduler = new Scheduler({
       storage,
       registry: this.registry,
@@ -249,8 +265,8 @@ export class Runtime implements EntryOwner {
   }
 
   /** {@inheritDoc WorkflowClient.signal} */
-  signal(id: string, name: string, payload?: unknown): Promise<void> {
-    return this.client.signal(id, name, payload);
+  signal(id: string, name: string, payload?: unknown, options?: SignalOptions): Promise<void> {
+    return this.client.signal(id, name, payload, options);
   }
 
   /** {@inheritDoc WorkflowClient.retry} */

@@ -151,9 +151,11 @@ export interface StorageAdapter {
 
   /**
    * Stores a signal for a workflow and wakes it if it is parked. Refused (no row written) for an unknown
-   * workflow (`'not_found'`) or a finished one (`'finished'`).
+   * workflow (`'not_found'`) or a finished one (`'finished'`). With `key`, idempotent: a signal of that key
+   * sent to the workflow already is not stored again (`'sent'`), so a caller may repeat a send whose answer
+   * it lost.
    */
-  sendSignal(workflowId: string, name: string, payload: string, now: number): Promise<'sent' | 'not_found' | 'finished'>;
+  sendSignal(workflowId: string, name: string, payload: string, now: number, key?: string): Promise<'sent' | 'not_found' | 'finished'>;
   /**
    * For a workflow waiting at step `seq` for a signal `name` (fenced): consumes the oldest undelivered signal
    * of that name and checkpoints the step with its payload, exactly once; or, if none is waiting and the

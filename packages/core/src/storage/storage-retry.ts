@@ -30,14 +30,18 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Stop retrying once this returns true (an alternative to `signal` that allocates nothing). */
   stopped?: () => boolean;
+  /** Give up (rethrowing the last error) once a retry would start after this much time, in ms. Default: never. */
+  withinMs?: number;
 }
 
 async function retrying<T>(op: () => Promise<T>, options: RetryOptions, first: unknown): Promise<T> {
   let error = first;
+  const giveUpAt = options.withinMs === undefined ? Infinity : options.clock.now() + options.withinMs;
   for (let attempt = 1; ; attempt++) {
     if (!(error instanceof StorageUnavailableError) || options.signal?.aborted || options.stopped?.()) throw error;
     const cap = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.min(attempt - 1, 16));
     const wait = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    if (options.clock.now() + wait > giveUpAt) throw error;
     options.logger.warn({ err: error, attempt, retryInMs: wait }, `storage unavailable during ${options.what}; retrying`);
     await delay(options.clock, wait, options.signal);
     try {

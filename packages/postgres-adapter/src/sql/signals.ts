@@ -5,13 +5,14 @@ import { FENCE, type PostgresDatabase } from '../postgres-database.js';
  * Stores a signal for an unfinished workflow and wakes it if parked, in one statement. The workflow row is
  * locked first, so the send cannot slip between a park and its check for waiting signals (see `suspend`).
  */
-export async function sendSignal(database: PostgresDatabase, workflowId: string, name: string, payload: string, now: number): Promise<'sent' | 'not_found' | 'finished'> {
-  const [row] = await database.rows<{ status: string | null; sent: number }>(
+export async function sendSignal(database: PostgresDatabase, workflowId: string, name: string, payload: string, now: number, key?: string): Promise<'sent' | 'not_found' | 'finished'> {
+  const [row] = await database.rows<{ status: string | null; sent: number; repeated: number }>(
     `WITH w AS (
        SELECT id, status FROM {wf} WHERE id = ? FOR UPDATE
      ), ins AS (
-       INSERT INTO {signals} (workflow_id, name, payload, created_at)
-       SELECT id, ?, ?, ? FROM w WHERE status IN ('pending', 'running', 'sleeping') RETURNING workflow_id
+       INSERT INTO {signals} (workflow_id, name, payload, created_at, key)
+       SELECT id, ?, ?, ?, ?::text FROM w WHERE status IN ('pending', 'running', 'sleeping')
+       ON CONFLICT DO NOTHING RETURNING workflow_id
      ), ev AS (
        INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT workflow_id, 'signal_sent', NULL, ?, ? FROM ins
      ), wk AS (
@@ -19,11 +20,14 @@ export async function sendSignal(database: PostgresDatabase, workflowId: string,
          FROM ins WHERE x.id = ins.workflow_id RETURNING x.status
      )
      SELECT (SELECT status FROM w) AS status, (SELECT count(*)::int FROM ins) AS sent,
+            (SELECT count(*)::int FROM {signals} s WHERE s.workflow_id = ? AND s.key = ?::text) AS repeated,
             (SELECT count(pg_notify(?, ?)) FROM wk WHERE wk.status = 'sleeping') AS woke`,
-    [workflowId, name, payload, now, JSON.stringify({ name }), now, now, now, database.channel, String(now)],
+    [workflowId, name, payload, now, key ?? null, JSON.stringify({ name }), now, now, now, workflowId, key ?? null, database.channel, String(now)],
   );
   if (!row || row.status === null) return 'not_found';
-  return row.sent === 1 ? 'sent' : 'finished';
+  if (row.sent === 1) return 'sent';
+  // Not stored: the workflow is finished, or (with a key) a signal of that key was stored before.
+  return row.repeated > 0 && ['pending', 'running', 'sleeping'].includes(row.status) ? 'sent' : 'finished';
 }
 
 /**

@@ -2,12 +2,15 @@ import type { Lease, SignalReceive } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 
 /** Stores a signal for an unfinished workflow and wakes it if it is parked. */
-export function sendSignal(database: SqliteDatabase, workflowId: string, name: string, payload: string, now: number): 'sent' | 'not_found' | 'finished' {
+export function sendSignal(database: SqliteDatabase, workflowId: string, name: string, payload: string, now: number, key?: string): 'sent' | 'not_found' | 'finished' {
   return database.write(() => {
     const row = database.sql('SELECT status FROM {p}workflows WHERE id = ?').get(workflowId) as { status: string } | undefined;
     if (!row) return 'not_found';
     if (row.status === 'completed' || row.status === 'failed' || row.status === 'cancelled') return 'finished';
-    database.sql('INSERT INTO {p}signals (workflow_id, name, payload, created_at) VALUES (?, ?, ?, ?)').run(workflowId, name, payload, now);
+    const stored = database
+      .sql('INSERT INTO {p}signals (workflow_id, name, payload, created_at, key) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(workflowId, name, payload, now, key ?? null);
+    if (stored.changes === 0) return 'sent'; // sent before with this key
     database.event(workflowId, 'signal_sent', null, JSON.stringify({ name }), now);
     database.wake(workflowId, now);
     return 'sent';

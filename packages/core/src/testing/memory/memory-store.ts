@@ -4,6 +4,8 @@ import type { EventRecord, EventType, ScheduleRecord, StepRecord, WorkflowRecord
 
 /** A stored signal. */
 export interface SignalRow {
+  /** The sender's idempotency key, if given. */
+  key?: string;
   id: number;
   workflowId: string;
   name: string;
@@ -134,10 +136,13 @@ export class MemoryStore {
     list.push({ id: this.nextEventId++, workflowId, type, seq, data, at });
   }
 
-  addSignal(workflowId: string, name: string, payload: string, now: number): void {
+  /** Stores a signal; with a `key` already used for this workflow, stores nothing and returns false. */
+  addSignal(workflowId: string, name: string, payload: string, now: number, key?: string): boolean {
     let list = this.signals.get(workflowId);
     if (!list) this.signals.set(workflowId, (list = []));
-    list.push({ id: this.nextSignalId++, workflowId, name, payload, createdAt: now, deliveredSeq: null, deliveredAt: null });
+    if (key !== undefined && list.some((signal) => signal.key === key)) return false;
+    list.push({ id: this.nextSignalId++, workflowId, name, payload, createdAt: now, deliveredSeq: null, deliveredAt: null, key });
+    return true;
   }
 
   /**

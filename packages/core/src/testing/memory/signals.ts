@@ -2,11 +2,11 @@ import type { Lease, SignalReceive } from '../../storage/storage-adapter.js';
 import { FINISHED, type MemoryStore } from './memory-store.js';
 
 /** Stores a signal for an unfinished workflow and wakes it if it is parked. */
-export function sendSignal(store: MemoryStore, workflowId: string, name: string, payload: string, now: number): 'sent' | 'not_found' | 'finished' {
+export function sendSignal(store: MemoryStore, workflowId: string, name: string, payload: string, now: number, key?: string): 'sent' | 'not_found' | 'finished' {
   const record = store.workflows.get(workflowId);
   if (!record) return 'not_found';
   if (FINISHED.includes(record.status)) return 'finished';
-  store.addSignal(workflowId, name, payload, now);
+  if (!store.addSignal(workflowId, name, payload, now, key)) return 'sent';
   store.event(workflowId, 'signal_sent', null, JSON.stringify({ name }), now);
   store.wake(workflowId, now);
   return 'sent';

@@ -184,6 +184,26 @@ export class SuiteContext {
     return Math.max(Date.now(), claimedAt + leaseMs + 1);
   }
 
+  /**
+   * A rate-limit window to test with, and how far before and after its end to look: with `leaseClock:
+   * 'database'` the adapter judges windows by the database clock too, so the test waits real time (a short
+   * window, with margins for the clocks); with `'now'` it moves `now` (a long window, exact ends).
+   */
+  rateWindow(): { perMs: number; before: number; after: number } {
+    return this.target.leaseClock === 'database' ? { perMs: 1_000, before: 150, after: 150 } : { perMs: 10_000, before: 1, after: 0 };
+  }
+
+  /**
+   * The `now` for a call made `offsetMs` after `origin`: `origin + offsetMs` (`leaseClock: 'now'`), or, for an
+   * adapter on the database clock, the real time once at least that much has passed (it waits).
+   */
+  async reach(origin: number, offsetMs: number): Promise<number> {
+    if (this.target.leaseClock === 'now') return origin + offsetMs;
+    const wait = origin + offsetMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    return Date.now();
+  }
+
   /** `actual` is a lease expiry computed at `now` for `leaseMs`, judged by the target's lease clock. */
   expectLeaseExpiry(actual: number | null, now: number, leaseMs: number): void {
     this.expectTime(actual, now + leaseMs);

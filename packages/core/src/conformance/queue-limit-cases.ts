@@ -80,33 +80,46 @@ export function describeQueueLimitCases(ctx: SuiteContext): void {
 
   describe('claim with queueLimits: rateLimit', () => {
     it('starts at most max in any window of perMs, and frees room as starts leave the window', async () => {
-      const { t0 } = ctx;
       await seed('limited', 8);
-      const limit = { rateLimit: { max: 2, perMs: 10_000 } };
-      const at = (now: number, adapter = ctx.adapter) => adapter.claim(limited('limited', limit, { now }));
-      expect(claimIds(await at(t0))).toEqual(['limited-0', 'limited-1']);
-      expect(await at(t0 + 1)).toEqual([]);
-      expect(await at(t0 + 9_999)).toEqual([]);
+      const { perMs, before, after } = ctx.rateWindow();
+      const limit = { rateLimit: { max: 2, perMs } };
+      const origin = ctx.target.leaseClock === 'now' ? ctx.t0 : Date.now();
+      const at = async (offset: number, adapter = ctx.adapter) => adapter.claim(limited('limited', limit, { now: await ctx.reach(origin, offset) }));
+      expect(claimIds(await at(0))).toEqual(['limited-0', 'limited-1']);
+      expect(await at(1)).toEqual([]);
+      expect(await at(perMs - before)).toEqual([]);
       // Running or finished makes no difference: the rate counts starts, not running workflows.
       expect(await countRunning('limited')).toBe(2);
-      expect(claimIds(await at(t0 + 10_000))).toEqual(['limited-2', 'limited-3']);
-      expect(await at(t0 + 10_001)).toEqual([]);
+      expect(claimIds(await at(perMs + after))).toEqual(['limited-2', 'limited-3']);
+      expect(await at(perMs + after + 1)).toEqual([]);
       expect(await countRunning('limited')).toBe(4);
     });
 
     it('the window slides: each start leaves it perMs after it was made, across workers', async () => {
-      const { t0 } = ctx;
       const peer = await other();
       await seed('limited', 8);
-      const limit = { rateLimit: { max: 2, perMs: 10_000 } };
-      const at = (now: number, adapter: StorageAdapter, n = 10) => adapter.claim(limited('limited', limit, { now, limit: n }));
-      expect(claimIds(await at(t0, ctx.adapter, 1))).toEqual(['limited-0']);
-      expect(claimIds(await at(t0 + 5_000, peer))).toEqual(['limited-1']);
-      expect(await at(t0 + 9_999, ctx.adapter)).toEqual([]);
-      expect(claimIds(await at(t0 + 10_000, peer))).toEqual(['limited-2']);
-      expect(await at(t0 + 14_999, ctx.adapter)).toEqual([]);
-      expect(claimIds(await at(t0 + 15_000, ctx.adapter))).toEqual(['limited-3']);
-      expect(await at(t0 + 19_999, peer)).toEqual([]);
+      const { perMs, before, after } = ctx.rateWindow();
+      const half = perMs / 2;
+      const limit = { rateLimit: { max: 2, perMs } };
+      const origin = ctx.target.leaseClock === 'now' ? ctx.t0 : Date.now();
+      const at = async (offset: number, adapter: StorageAdapter, n = 10) => adapter.claim(limited('limited', limit, { now: await ctx.reach(origin, offset), limit: n }));
+      expect(claimIds(await at(0, ctx.adapter, 1))).toEqual(['limited-0']);
+      expect(claimIds(await at(half, peer))).toEqual(['limited-1']);
+      expect(await at(perMs - before, ctx.adapter)).toEqual([]);
+      expect(claimIds(await at(perMs + after, peer))).toEqual(['limited-2']);
+      expect(await at(perMs + half - before, ctx.adapter)).toEqual([]);
+      expect(claimIds(await at(perMs + half + after, ctx.adapter))).toEqual(['limited-3']);
+      expect(await at(2 * perMs - before, peer)).toEqual([]);
+    });
+
+    it('is judged by the database clock where leases are: a worker whose clock runs ahead admits no extra starts', async ({ skip }) => {
+      if (ctx.target.leaseClock !== 'database') skip();
+      await seed('limited', 4);
+      const limit = { rateLimit: { max: 1, perMs: 60_000 } };
+      expect(claimIds(await ctx.adapter.claim(limited('limited', limit, { now: Date.now() })))).toEqual(['limited-0']);
+      // Two minutes ahead: past the window by this worker's clock, not by the database's.
+      const fast = Date.now() + 120_000;
+      expect(await (await other()).claim(limited('limited', limit, { owner: 'fast-worker', now: fast }))).toEqual([]);
     });
 
     it('claims of a workflow that already started (woken, released) are not starts: they leave the room to new ones', async () => {

@@ -163,16 +163,16 @@ async function claimLimited(database: PostgresDatabase, request: ClaimRequest, q
       room = Math.min(room, limit.concurrency - row!.running);
     }
     if (limit.rateLimit) {
-      const windowStart = request.now - limit.rateLimit.perMs;
-      await database.rows('DELETE FROM {queue_starts} WHERE queue = ? AND at <= ?', [queue, windowStart], trx);
-      const [row] = await database.rows<{ starts: number }>('SELECT count(*)::int AS starts FROM {queue_starts} WHERE queue = ? AND at > ?', [queue, windowStart], trx);
+      // Windows on the database clock, as leases are: a worker with a fast clock must not admit extra starts.
+      await database.rows('DELETE FROM {queue_starts} WHERE queue = ? AND at <= {now_db} - ?::bigint', [queue, limit.rateLimit.perMs], trx);
+      const [row] = await database.rows<{ starts: number }>('SELECT count(*)::int AS starts FROM {queue_starts} WHERE queue = ? AND at > {now_db} - ?::bigint', [queue, limit.rateLimit.perMs], trx);
       newStarts = limit.rateLimit.max - row!.starts;
     }
     // Workflows that started already are not held to the rate: they take the room first.
     const resumed = await claimFrom(database, request, [queue], room, trx, limit.rateLimit ? 'resumed' : 'any');
     const first = limit.rateLimit ? await claimFrom(database, request, [queue], Math.min(room - resumed.length, newStarts), trx, 'first') : [];
     if (first.length > 0) {
-      await database.rows('INSERT INTO {queue_starts} (queue, at) SELECT ?, ? FROM generate_series(1, ?)', [queue, request.now, first.length], trx);
+      await database.rows('INSERT INTO {queue_starts} (queue, at) SELECT ?, {now_db} FROM generate_series(1, ?)', [queue, first.length], trx);
     }
     return [...resumed, ...first].map(({ firstStart: _, ...row }) => row);
   });

@@ -49,6 +49,8 @@ export interface StepHost {
   retryState(seq: number): RetryState | undefined;
   /** Lets a recorded outcome that completed at `completedAt` settle in its turn among the replayed ones. */
   replayTurn(completedAt: number, seq: number): Promise<void>;
+  /** Whether this wait for a signal `name` may take one: true for the latest such wait once the body settled. */
+  receiveTurn(name: string, seq: number): Promise<boolean>;
 
   /** A storage call made for this workflow, one after another; outages are waited out, a refusal gives the execution up. */
   write<T>(op: () => Promise<T>): Promise<T>;

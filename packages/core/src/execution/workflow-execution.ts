@@ -8,6 +8,7 @@ import type { ExecutionState, Lease, NewStep, RetryState } from '../storage/stor
 import { retryWhileUnavailable, type RetryOptions } from '../storage/storage-retry.js';
 import { HALT, never } from './halt.js';
 import { ReplayAwareLogger } from './replay-aware-logger.js';
+import { ReceiveOrder } from './receive-order.js';
 import { ReplayOrder } from './replay-order.js';
 import { runInWorkflow, type WorkflowScope } from './scope.js';
 import type { DurableWait, StepHost, StepServices } from './step-host.js';
@@ -79,6 +80,9 @@ export class WorkflowExecution implements StepHost, StepLedger {
   private parked = 0;
   /** Recorded outcomes waiting for their turn, released in the order they first completed. */
   private readonly replayOrder = new ReplayOrder();
+  /** Waits for signals of one name: the latest the body made takes the next signal. */
+  private readonly receiveOrder = new ReceiveOrder(() => this.replaying || this.replayTurnsPending > 0, () => this.nextSeq);
+  private replayTurnsPending = 0;
   /** The last write of this execution: the next one starts after it, so they complete in the order made. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private lastCheckpointAt = -Infinity;
@@ -329,10 +333,16 @@ export class WorkflowExecution implements StepHost, StepLedger {
   replayTurn(completedAt: number, seq: number): Promise<void> {
     // A turn counts as in flight: the workflow must not suspend between two releases of a replay.
     this.inFlight++;
+    this.replayTurnsPending++;
     return this.replayOrder.turn(completedAt, seq).then(() => {
       this.inFlight--;
+      this.replayTurnsPending--;
       this.wakeDriver();
     });
+  }
+
+  receiveTurn(name: string, seq: number): Promise<boolean> {
+    return this.receiveOrder.turn(name, seq);
   }
 
   /**

@@ -84,7 +84,9 @@ export class Fleet {
       const why = message.error.replace(/\d+/g, 'N').slice(0, 120);
       this.startErrors.set(why, (this.startErrors.get(why) ?? 0) + 1);
     } else if (message.msg) {
-      const code = message.err?.code ?? message.err?.cause?.code;
+      // A wrapped driver error (StorageUnavailableError) names the driver's code in its message: keep it.
+      const inner = /\b(SQLITE_[A-Z_]+|ENOSPC)\b/.exec(message.err?.message ?? '')?.[1];
+      const code = [message.err?.code ?? message.err?.cause?.code, inner].filter(Boolean).join(' ');
       const key = `${this.phase?.current ? `[${this.phase.current}] ` : ''}${message.msg}${code ? ` (${code})` : ''}`;
       this.#count(key);
       if (!this.samples.has(key)) this.samples.set(key, line.slice(0, 600));

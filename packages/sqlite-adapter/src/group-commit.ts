@@ -1,3 +1,4 @@
+import { LeaseLostError } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface Entry {
@@ -9,8 +10,9 @@ interface Entry {
 
 /**
  * Group commit on the one connection: the operations asked for in the same event-loop turn run together in
- * one IMMEDIATE transaction (each write in a savepoint of its own, so a write refused by its fence, or
- * failing, leaves the others untouched), and share one commit and, with `synchronous=FULL`, one fsync.
+ * one IMMEDIATE transaction, and share one commit and, with `synchronous=FULL`, one fsync. An operation
+ * refused by its fence (a lost lease) has written nothing, so the others go on; one that fails otherwise
+ * may have written part of its work, so the batch is rolled back and its operations run again one by one.
  * Nobody hears back before the commit: a caller whose write was committed learns it only once it is durable.
  * A batch of reads runs without a transaction; a batch of one write runs as that write's own transaction.
  */
@@ -59,11 +61,16 @@ export class GroupCommit {
           try {
             results.push({ value: entry.op(database) });
           } catch (error) {
+            if (!(error instanceof LeaseLostError)) throw batchAborted;
             results.push({ error });
           }
         }
       });
     } catch (error) {
+      if (error === batchAborted) {
+        for (const entry of batch) settle(entry, () => (entry.write ? database.write(() => entry.op(database)) : entry.op(database)));
+        return;
+      }
       // The transaction itself failed (its BEGIN or COMMIT: the disk is full, the file is locked past the
       // busy timeout): nothing of it is stored, and what was read inside it may not be true.
       for (const entry of batch) entry.reject(error);
@@ -76,6 +83,9 @@ export class GroupCommit {
     });
   }
 }
+
+/** Thrown out of a batch's transaction when an operation failed after it may have written: roll back, run singly. */
+const batchAborted = new Error('an operation of the batch failed after it may have written');
 
 function settle(entry: Entry, op: () => unknown): void {
   try {

@@ -8,11 +8,15 @@ import { LeaseLostError, StorageUnavailableError, type Lease } from '@steadfast/
  */
 export class SqliteDatabase {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** One transaction function, made once: better-sqlite3 builds a new one per `transaction()` call. */
+  private readonly transaction: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(
     readonly db: BetterSqlite3.Database,
     readonly prefix: string,
-  ) {}
+  ) {
+    this.transaction = db.transaction((fn: () => unknown) => fn());
+  }
 
   /** The prepared statement for `sql`, with `{p}` replaced by the table prefix. */
   sql(sql: string): BetterSqlite3.Statement {
@@ -24,10 +28,15 @@ export class SqliteDatabase {
     return statement;
   }
 
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction. */
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction; inside one already (the batch of a group commit), as part of
+   * it. An operation refuses (a lost lease) before it writes anything, so it needs no savepoint of its own;
+   * one that fails after it wrote makes the group commit roll the batch back (see GroupCommit).
+   */
   write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
     try {
-      return this.db.transaction(fn).immediate();
+      return this.transaction.immediate(fn) as T;
     } catch (error) {
       throw asUnavailable(error);
     }
@@ -60,6 +69,16 @@ export class SqliteDatabase {
   wakeParent(childId: string, now: number): void {
     const row = this.sql('SELECT parent_id FROM {p}workflows WHERE id = ?').get(childId) as { parent_id: string | null } | undefined;
     this.wake(row?.parent_id ?? null, now);
+  }
+
+  /**
+   * Runs an UPDATE ending with the lease fence and `RETURNING parent_id` (see `fenced`); returns the parent
+   * id, so a finishing workflow wakes its parent without reading it again.
+   */
+  fencedReturningParent(sql: string, lease: Lease, ...params: unknown[]): string | null {
+    const row = this.sql(sql).get(...params, lease.workflowId, lease.owner, lease.epoch) as { parent_id: string | null } | undefined;
+    if (!row) throw new LeaseLostError(lease.workflowId, lease.epoch);
+    return row.parent_id;
   }
 
   /** Asserts the lease is held, touching `updated_at`. */

@@ -29,25 +29,25 @@ export function release(database: SqliteDatabase, lease: Lease, now: number): vo
 /** Completes the workflow, with its last step's checkpoint first when given (a job's task). */
 export function complete(database: SqliteDatabase, lease: Lease, output: string, now: number, step?: NewStep): void {
   database.write(() => {
-    database.fenced(
-      `UPDATE {p}workflows SET status = 'completed', output = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ? WHERE ${FENCE}`,
+    const parent = database.fencedReturningParent(
+      `UPDATE {p}workflows SET status = 'completed', output = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ? WHERE ${FENCE} RETURNING parent_id`,
       lease, output, now, now,
     );
     if (step) writeStep(database, lease.workflowId, step, now);
     database.event(lease.workflowId, 'completed', null, null, now);
-    database.wakeParent(lease.workflowId, now);
+    database.wake(parent, now);
   });
 }
 
 export function fail(database: SqliteDatabase, lease: Lease, error: string, failedSeq: number | null, now: number, step?: NewStep): void {
   database.write(() => {
-    database.fenced(
-      `UPDATE {p}workflows SET status = 'failed', error = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ? WHERE ${FENCE}`,
+    const parent = database.fencedReturningParent(
+      `UPDATE {p}workflows SET status = 'failed', error = ?, next_at = NULL, lease_owner = NULL, finished_at = ?, updated_at = ? WHERE ${FENCE} RETURNING parent_id`,
       lease, error, now, now,
     );
     if (step) writeStep(database, lease.workflowId, step, now);
     database.event(lease.workflowId, 'failed', failedSeq, `{"error":${error}}`, now);
-    database.wakeParent(lease.workflowId, now);
+    database.wake(parent, now);
   });
 }
 

@@ -17,6 +17,13 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Workflows and jobs this runtime executes at once. Default 10. */
   concurrency?: number;
+  /**
+   * Claimed workflows held ready beyond `concurrency`, so that a finished one is followed at once, without a
+   * claim in between: they are leased (and their leases renewed) while they wait, given back at shutdown,
+   * and, if this process dies, resumed elsewhere once their leases expire. Not used for queues with flow
+   * control (`runtime.queue()`), whose room they would hold. Default 0.
+   */
+  prefetch?: number;
   /** Queues this runtime claims from. Default `['default']`. */
   queues?: string[];
   /** How long a claim lasts without a heartbeat; a crashed worker's work is resumed after this. Default 15 000 ms. */
@@ -52,6 +59,7 @@ export interface RuntimeOptions {
 
 export interface ResolvedOptions extends ResolvedClientOptions {
   concurrency: number;
+  prefetch: number;
   queues: string[];
   leaseMs: number;
   heartbeatMs: number;
@@ -62,7 +70,7 @@ export interface ResolvedOptions extends ResolvedClientOptions {
 }
 
 const KNOWN = [
-  ...CLIENT_OPTION_KEYS, 'concurrency', 'queues', 'leaseMs', 'heartbeatMs', 'inMemoryWaitMs', 'idlePollIntervalMs', 'workerId', 'retention',
+  ...CLIENT_OPTION_KEYS, 'concurrency', 'prefetch', 'queues', 'leaseMs', 'heartbeatMs', 'inMemoryWaitMs', 'idlePollIntervalMs', 'workerId', 'retention',
 ];
 
 export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
@@ -79,6 +87,7 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   return {
     ...client,
     concurrency: validateInteger(options.concurrency ?? 10, 'concurrency', 1, 10_000),
+    prefetch: validateInteger(options.prefetch ?? 0, 'prefetch', 0, 10_000),
     queues,
     leaseMs,
     heartbeatMs,

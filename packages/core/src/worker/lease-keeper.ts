@@ -6,6 +6,8 @@ import type { Lease, StorageAdapter } from '../storage/storage-adapter.js';
 export interface LeasedExecution {
   readonly lease: Lease;
   abandon(reason: string): void;
+  /** The lease was renewed (on the storage's clock, about) until `until`. */
+  renewed?(until: number): void;
 }
 
 /**
@@ -19,9 +21,9 @@ export class LeaseKeeper {
   constructor(
     private readonly config: { storage: StorageAdapter; clock: Clock; logger: Logger; leaseMs: number; heartbeatMs: number },
     private readonly work: {
-      /** The executions running now (loaded). */
+      /** The executions running now (loaded), and the claimed workflows waiting to start. */
       executions(): LeasedExecution[];
-      /** Slots taken, loaded or not: a claimed workflow still loading holds a lease too. */
+      /** Leases held, loaded or not: a claimed workflow still loading holds a lease too. */
       active(): number;
     },
   ) {}
@@ -45,9 +47,11 @@ export class LeaseKeeper {
     const executions = this.work.executions();
     try {
       if (executions.length > 0) {
-        const lost = new Set(await storage.renewLeases(executions.map((e) => e.lease), leaseMs, clock.now()));
+        const now = clock.now();
+        const lost = new Set(await storage.renewLeases(executions.map((e) => e.lease), leaseMs, now));
         for (const execution of executions) {
           if (lost.has(execution.lease.workflowId)) execution.abandon('the lease was lost (another worker took over, or it was cancelled)');
+          else execution.renewed?.(now + leaseMs);
         }
       }
     } catch (error) {

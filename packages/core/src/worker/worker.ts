@@ -10,13 +10,20 @@ import { WorkflowExecution, type ExecutionOutcome } from '../execution/workflow-
 import type { ClaimedWorkflow, Lease, QueueLimit, StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { executionBody } from './execution-body.js';
-import { LeaseKeeper } from './lease-keeper.js';
+import { LeaseKeeper, type LeasedExecution } from './lease-keeper.js';
 
 interface Slot {
   queue: string;
   execution?: WorkflowExecution;
   /** Another claim of the same workflow took this slot's place before its execution loaded. */
   superseded?: boolean;
+}
+
+/** A claimed workflow held ready on this worker until a slot frees (see the `prefetch` option). */
+interface Waiting extends LeasedExecution {
+  readonly row: ClaimedWorkflow;
+  /** Until when its lease holds, as far as this worker knows (renewed by the heartbeat). */
+  until: number;
 }
 
 export interface WorkerConfig {
@@ -30,6 +37,8 @@ export interface WorkerConfig {
   /** Flow control per queue (`runtime.queue()`); read at every claim, so later changes apply. */
   queueOptions: ReadonlyMap<string, ResolvedQueue>;
   concurrency: number;
+  /** Claimed workflows held ready beyond `concurrency` (not for queues with limits). */
+  prefetch: number;
   leaseMs: number;
   heartbeatMs: number;
   pollIntervalMs: number;
@@ -49,6 +58,8 @@ export interface WorkerConfig {
 export class Worker {
   /** Executions on this worker, by workflow id; a slot is taken before its execution has loaded. */
   private readonly active = new Map<string, Slot>();
+  /** Claimed workflows waiting for a slot, in the order claimed. */
+  private readonly waiting = new Map<string, Waiting>();
   private readonly idleWaiters = new Set<() => void>();
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
@@ -62,7 +73,10 @@ export class Worker {
   private notified = false;
 
   constructor(private readonly config: WorkerConfig) {
-    this.leases = new LeaseKeeper(config, { executions: () => this.executions(), active: () => this.active.size });
+    this.leases = new LeaseKeeper(config, {
+      executions: () => [...this.executions(), ...this.waiting.values()],
+      active: () => this.active.size + this.waiting.size,
+    });
   }
 
   /** Begins claiming; with a storage that can notify, idle workers are woken as soon as work is due. */
@@ -96,6 +110,7 @@ export class Worker {
 
   /** The workflow was cancelled: its execution here (if any) stops at once; its writes are refused anyway. */
   cancelled(workflowId: string): void {
+    this.waiting.delete(workflowId);
     this.execution(workflowId)?.abandon('the workflow was cancelled', new CancelledError(workflowId));
   }
 
@@ -128,6 +143,7 @@ export class Worker {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.claimDone, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
+    await this.releaseWaiting();
     for (const execution of this.executions()) execution.yield();
     const drained = await this.waitForIdle(Math.max(0, deadline - Date.now()));
     if (!drained) {
@@ -142,6 +158,36 @@ export class Worker {
     }
     this.leases.stop();
     await this.unsubscribe?.().catch((error) => this.config.logger.warn({ err: error }, 'could not stop listening'));
+  }
+
+  /** Gives the claimed workflows that never started back, so that any worker may claim them at once. */
+  private async releaseWaiting(): Promise<void> {
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    const now = this.config.clock.now();
+    await Promise.all(
+      waiting.map(({ lease }) =>
+        this.config.storage.release(lease, now).catch((error) => {
+          this.config.logger.warn({ err: error, workflowId: lease.workflowId }, 'could not release lease');
+        }),
+      ),
+    );
+  }
+
+  /** Starts waiting claimed workflows in the slots that are free. */
+  private startWaiting(): void {
+    const { clock, concurrency, heartbeatMs, logger } = this.config;
+    for (const [id, waiting] of this.waiting) {
+      if (this.active.size >= concurrency || this.stopping) return;
+      this.waiting.delete(id);
+      // Heartbeats failed for a while (the storage was unreachable): the lease may have run out, and another
+      // worker may run the workflow now. Leave it; whoever claims it next runs it.
+      if (waiting.until - heartbeatMs <= clock.now()) {
+        logger.debug({ workflowId: id }, 'a prefetched workflow’s lease may have expired; not starting it');
+        continue;
+      }
+      this.launch(waiting.row);
+    }
   }
 
   /** Resolves true once no execution runs here, or false after `timeoutMs`. */
@@ -168,22 +214,32 @@ export class Worker {
     try {
       do {
         this.claimAgain = false;
+        this.startWaiting();
         const free = config.concurrency - this.active.size;
-        // Saturated: the next execution to end calls wake(); polling now would only spin.
-        if (free <= 0 || this.stopping) return;
+        const queueLimits = this.queueLimits();
+        // Workflows of queues with limits are not held ready: they would hold room that others could use.
+        const room = queueLimits ? 0 : config.prefetch - this.waiting.size;
+        // Saturated (and enough held ready: refilled once half is used): the next execution to end calls
+        // wake(); polling now would only spin.
+        if (this.stopping || free + room <= 0 || (free <= 0 && this.waiting.size > config.prefetch / 2)) return;
         const names = registry.names();
         lastClaimAt = clock.now();
+        const limit = free + room;
         const claimed = await storage.claim({
           owner: config.owner,
           queues: config.queues,
           names,
-          limit: free,
+          limit,
           leaseMs: config.leaseMs,
           now: lastClaimAt,
-          queueLimits: this.queueLimits(),
+          queueLimits,
         });
-        for (const row of claimed) this.launch(row);
-        if (claimed.length === free) this.claimAgain = true; // there may be more due
+        for (const row of claimed) {
+          this.waiting.delete(row.id); // claimed again (its lease had run out): the older claim is void
+          if (this.active.size < config.concurrency) this.launch(row);
+          else this.hold(row, lastClaimAt + config.leaseMs);
+        }
+        if (claimed.length === limit) this.claimAgain = true; // there may be more due
       } while (this.claimAgain && !this.stopping);
       if (!this.stopping) {
         const now = clock.now();
@@ -210,7 +266,22 @@ export class Worker {
     }
   }
 
-  /** The limits of the queues this worker serves, with the room each has left on this worker. */
+  /** Keeps a claimed workflow ready until a slot frees, its lease renewed with the running ones'. */
+  private hold(row: ClaimedWorkflow, until: number): void {
+    const waiting: Waiting = {
+      row,
+      lease: { workflowId: row.id, owner: this.config.owner, epoch: row.epoch },
+      until,
+      abandon: () => {
+        if (this.waiting.get(row.id) === waiting) this.waiting.delete(row.id);
+      },
+      renewed: (at) => (waiting.until = at),
+    };
+    this.waiting.set(row.id, waiting);
+    this.leases.started();
+  }
+
+  /** The limits of the queues this worker serves, with the room each has left on this worker (none: undefined). */
   private queueLimits(): Record<string, QueueLimit> | undefined {
     if (this.config.queueOptions.size === 0) return undefined;
     const limits: Record<string, QueueLimit> = {};
@@ -226,7 +297,7 @@ export class Worker {
       }
       limits[queue] = limit;
     }
-    return limits;
+    return Object.keys(limits).length > 0 ? limits : undefined;
   }
 
   /**
@@ -329,6 +400,7 @@ export class Worker {
         if (this.active.get(row.id) === slot) this.active.delete(row.id);
         config.onSettled(row.id, outcome, slot.execution?.end);
         if (this.active.size === 0) for (const done of [...this.idleWaiters]) done();
+        this.startWaiting();
         this.wake();
       });
   }

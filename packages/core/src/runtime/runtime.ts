@@ -2,13 +2,12 @@ import type { Logger } from 'pino';
 import type { Clock } from '../foundation/clock.js';
 import type { DurationInput } from '../foundation/duration.js';
 import { ValidationError } from '../foundation/errors.js';
-import { describe, validateInteger } from '../foundation/names.js';
+import { validateInteger } from '../foundation/names.js';
 import type { ListWorkflowsFilter, ScheduleRecord, WorkflowStatus } from '../foundation/types.js';
 import { bindOwner, type EntryOwner } from '../definition/entry-owner.js';
 import { resolveQueueOptions, type QueueOptions, type ResolvedQueue } from '../definition/queue-options.js';
-import { Registry, type Registration } from '../definition/registry.js';
+import { Registry } from '../definition/registry.js';
 import type { ScheduleOptions } from '../definition/schedule.js';
-import { entryMeta } from '../definition/step-meta.js';
 import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from '../client/start-options.js';
 import type { ActivityOptions, WorkflowActivity } from '../client/workflow-activity.js';
@@ -78,21 +77,7 @@ export class Runtime implements EntryOwner {
 
   /** Registers class instances with `@workflow`/`@task` methods, or functions from `defineWorkflow`/`defineTask`. */
   register(...items: object[]): this {
-    const registrations: Registration[] = [];
-    for (const item of items) {
-      const meta = entryMeta(item);
-      if (meta) {
-        registrations.push({ meta, target: undefined });
-      } else if (typeof item === 'object' && item !== null) {
-        const metas = Registry.decoratedMethods(item);
-        if (metas.length === 0) {
-          throw new ValidationError(`cannot register ${describe(item)}: it has no @workflow() or @task() methods`);
-        }
-        for (const m of metas) registrations.push({ meta: m, target: item });
-      } else {
-        throw new ValidationError(`cannot register ${describe(item)}: expected an object with decorated methods, or a defineWorkflow/defineTask function`);
-      }
-    }
+    const registrations = Registry.registrationsOf(items);
     this.registry.add(registrations);
     for (const item of items) bindOwner(item, this);
     this.worker?.wake();

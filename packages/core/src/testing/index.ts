@@ -19,3 +19,7 @@ export type { MemoryAdapterOptions } from './memory-adapter.js';
 export type { MemoryTransaction } from './memory/transaction-step.js';
 export { createTestRuntime, TestEnvironment } from './test-runtime.js';
 export type { TestRuntimeOptions } from './test-runtime.js';
+export { verifyHistories } from '../replay/verify-histories.js';
+export type { VerifyOptions, VerifyReport } from '../replay/verify-histories.js';
+export type { ReplayResult, Divergence, DivergenceReason, ReplayStepSummary } from '../replay/replay-run.js';
+export type { RunSelection } from '../replay/run-selection.js';

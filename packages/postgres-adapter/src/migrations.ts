@@ -1,4 +1,5 @@
 import type { PostgresDatabase } from './postgres-database.js';
+import { workersTable } from './sql/workers.js';
 
 /** Schema versions, applied in order, each once. Never edit a shipped one: add the next. */
 const MIGRATIONS: string[] = [
@@ -83,6 +84,15 @@ const MIGRATIONS: string[] = [
   // 5: claims in claim order (priority, then due time) over unfinished rows only, so a claim stops after
   // `limit` rows however large the backlog or the number of finished rows.
   `CREATE INDEX {prefix}workflows_due ON {wf} (queue, priority DESC, next_at) WHERE next_at IS NOT NULL;`,
+  // 6: live workers and the versions and queues they serve (heartbeats; expired rows are deleted by the
+  // next heartbeat), so runs of a version no live worker serves show as stranded.
+  `CREATE TABLE {workers} (
+     id text PRIMARY KEY,
+     versions text[],
+     queues text[] NOT NULL,
+     seen_at bigint NOT NULL,
+     expires_at bigint NOT NULL
+   );`,
 ];
 
 /**
@@ -107,6 +117,7 @@ export async function migrate(database: PostgresDatabase, now: number): Promise<
         .replaceAll('{signals}', tables.signals)
         .replaceAll('{schedules}', tables.schedules)
         .replaceAll('{queue_starts}', tables.queueStarts)
+        .replaceAll('{workers}', workersTable(database))
         .replaceAll('{prefix}', prefix);
       await trx.raw(sql);
       await trx.raw(`INSERT INTO ${tables.migrations} (version, applied_at) VALUES (?, ?)`, [version, now]);

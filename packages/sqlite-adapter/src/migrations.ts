@@ -83,6 +83,15 @@ const MIGRATIONS: string[] = [
   // 5: claims in claim order (priority, then due time) over unfinished rows only, so a claim reads about
   // `limit` rows however large the backlog or the number of finished rows.
   `CREATE INDEX {p}workflows_due ON {p}workflows (queue, priority DESC, next_at) WHERE next_at IS NOT NULL;`,
+  // 6: live workers and the versions and queues they serve (heartbeats; expired rows are deleted by the
+  // next heartbeat), so runs of a version no live worker serves show as stranded.
+  `CREATE TABLE {p}workers (
+     id TEXT PRIMARY KEY,
+     versions TEXT,
+     queues TEXT NOT NULL,
+     seen_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
 
 /**

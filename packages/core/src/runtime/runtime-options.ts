@@ -48,6 +48,12 @@ export interface RuntimeOptions {
   workerId?: string;
   /** Purge finished workflows after these ages (a started runtime does it; one worker at a time). Default: keep all. */
   retention?: RetentionOptions;
+  /**
+   * The versions whose runs this worker claims, besides unpinned runs (those stored with no version). Giving
+   * it pins the worker. Default: `[version]` when `version` is set (a pinned worker serves its own
+   * version), else unpinned: every run, whatever its version, as without versions at all.
+   */
+  serveVersions?: string[];
 }
 
 export interface ResolvedOptions extends ResolvedClientOptions {
@@ -59,10 +65,12 @@ export interface ResolvedOptions extends ResolvedClientOptions {
   idlePollIntervalMs: number;
   workerId: string;
   retention: ResolvedRetention | undefined;
+  /** What the worker serves besides unpinned runs; undefined for an unpinned worker (every run). */
+  serveVersions: string[] | undefined;
 }
 
 const KNOWN = [
-  ...CLIENT_OPTION_KEYS, 'concurrency', 'queues', 'leaseMs', 'heartbeatMs', 'inMemoryWaitMs', 'idlePollIntervalMs', 'workerId', 'retention',
+  ...CLIENT_OPTION_KEYS, 'concurrency', 'queues', 'leaseMs', 'heartbeatMs', 'inMemoryWaitMs', 'idlePollIntervalMs', 'workerId', 'retention', 'serveVersions',
 ];
 
 export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
@@ -86,7 +94,14 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     idlePollIntervalMs: validateInteger(options.idlePollIntervalMs ?? Math.max(30_000, client.pollIntervalMs), 'idlePollIntervalMs', 10, 3_600_000),
     workerId: validateName(options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, 'workerId'),
     retention: resolveRetention(options.retention),
+    serveVersions: resolveServeVersions(options.serveVersions, client.version),
   };
+}
+
+function resolveServeVersions(serve: string[] | undefined, version: string | null): string[] | undefined {
+  if (serve === undefined) return version === null ? undefined : [version];
+  if (!Array.isArray(serve) || serve.length === 0) throw new ValidationError('invalid serveVersions: expected a non-empty array of versions (leave it out for an unpinned worker)');
+  return [...new Set(serve.map((v, i) => validateName(v, `serveVersions[${i}]`)))];
 }
 
 /** See `runtime.state`. */

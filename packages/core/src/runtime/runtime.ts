@@ -16,6 +16,7 @@ import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { RetentionLoop } from '../worker/retention.js';
 import { Scheduler } from '../worker/scheduler.js';
 import { Worker } from '../worker/worker.js';
+import { WorkerPresence } from '../worker/worker-presence.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions, type RuntimeState, type ShutdownOptions } from './runtime-options.js';
 
 type AnyFn = (...args: any[]) => Promise<any>;
@@ -46,6 +47,7 @@ export class Runtime implements EntryOwner {
   private worker: Worker | undefined;
   private scheduler: Scheduler | undefined;
   private retention: RetentionLoop | undefined;
+  private presence: WorkerPresence | undefined;
   private lifecycle: RuntimeState = 'idle';
 
   constructor(options: RuntimeOptions) {
@@ -120,6 +122,10 @@ export class Runtime implements EntryOwner {
       );
     }
     await this.storeDecoratedSchedules();
+    const { serveVersions, version } = this.options;
+    // Announced before the first claim, so no client sees this worker's runs as stranded while it starts.
+    this.presence = new WorkerPresence({ ...this.options, owner: this.options.workerId, serveVersions });
+    await this.presence.start();
     this.worker = new Worker({
       ...this.options,
       queueOptions: this.queueOptions,
@@ -137,6 +143,7 @@ export class Runtime implements EntryOwner {
       // Schedules stored by other processes are seen at the next refresh, unless the storage reports them.
       refreshMs: Math.max(this.options.pollIntervalMs, storage.capabilities.scheduleChanges ? 60_000 : 5_000),
       onCreated: (at) => this.worker?.wake(at),
+      version,
     });
     this.scheduler.start();
     if (this.options.retention && this.options.retention.ages.length > 0) {
@@ -144,7 +151,7 @@ export class Runtime implements EntryOwner {
       this.retention.start();
     }
     if (this.lifecycle === 'starting') this.lifecycle = 'started';
-    logger.info({ workerId: this.options.workerId, queues: this.options.queues }, 'runtime started');
+    logger.info({ workerId: this.options.workerId, queues: this.options.queues, version, serveVersions: serveVersions ?? 'every version' }, 'runtime started');
   }
 
   /** Stores the schedules of `@workflow({ schedule })` workflows (named after the workflow, no arguments). */
@@ -172,6 +179,7 @@ export class Runtime implements EntryOwner {
     this.retention?.stop();
     this.scheduler?.stop();
     await this.worker?.stop(timeoutMs);
+    await this.presence?.stop();
     await this.client.close();
     this.lifecycle = 'stopped';
     this.options.logger.info('runtime shut down');

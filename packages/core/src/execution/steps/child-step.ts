@@ -22,7 +22,7 @@ export function childStep(host: StepHost, meta: WorkflowMeta, args: unknown[]): 
       const now = clock.now();
       const encodedArgs = serializer.serialize(args, `args of child workflow ${meta.name}`);
       const { created, record } = await host.write(() =>
-        storage.createWorkflow({ id: childId, name: meta.name, kind: 'workflow', ...runDefaults(meta, now), args: encodedArgs, parentId: host.workflowId, nextAt: now, now }),
+        storage.createWorkflow({ id: childId, name: meta.name, kind: 'workflow', ...runDefaults(meta, now, host.services.version), args: encodedArgs, parentId: host.workflowId, nextAt: now, now }),
       );
       if (record.name !== meta.name) throw new WorkflowConflictError(childId, record.name, meta.name);
       if (created) {

@@ -23,3 +23,5 @@ export { verifyHistories } from '../replay/verify-histories.js';
 export type { VerifyOptions, VerifyReport } from '../replay/verify-histories.js';
 export type { ReplayResult, Divergence, DivergenceReason, ReplayStepSummary } from '../replay/replay-run.js';
 export type { RunSelection } from '../replay/run-selection.js';
+export { checkCrashSafety, CrashSafetyError } from './crash-safety.js';
+export type { CrashSafetyOptions, CrashSafetyReport, CrashRunOutcome } from './crash-safety.js';

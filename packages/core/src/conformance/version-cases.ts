@@ -55,7 +55,7 @@ export function describeVersionCases(ctx: SuiteContext): void {
       }
       const forked = await ctx.adapter.forkWorkflow({ sourceId: 'src', id: 'copy', fromStep: 2, version: 'v2', deadlineAt: null, now: t0 + 10 });
       expect(forked?.created).toBe(true);
-      expect(forked!.record).toMatchObject({ id: 'copy', name: 'order', status: 'pending', version: 'v2', args: '["a",1]', priority: 3, parentId: null, nextAt: t0 + 10, attempts: 0 });
+      expect(forked!.record).toMatchObject({ id: 'copy', name: 'order', status: 'pending', version: 'v2', args: '["a",1]', priority: 3, parentId: null, nextAt: t0 + 10, attempts: 0, startedAt: t0 + 10 });
       const steps = await ctx.adapter.listSteps('copy');
       expect(steps.map((s) => [s.seq, s.name, s.output, s.fingerprint, s.createdAt])).toEqual([
         [0, 'step-0', '0', 'h:0', t0],
@@ -69,8 +69,11 @@ export function describeVersionCases(ctx: SuiteContext): void {
       expect(again).toMatchObject({ created: false, record: { id: 'copy', version: 'v2' } });
       expect(await ctx.adapter.forkWorkflow({ sourceId: 'nope', id: 'copy-2', fromStep: 0, version: null, deadlineAt: null, now: t0 })).toBeUndefined();
       expect(await ctx.adapter.getWorkflow('copy-2')).toBeUndefined();
-      // The fork is claimable like any new workflow.
-      expect((await ctx.adapter.claim(ctx.claimRequest({ queues: ['queue-of-src'], now: t0 + 10 }))).map((c) => c.id)).toEqual(['copy']);
+      // The fork is claimable like any new workflow, and its execution replays the copied checkpoints.
+      const [claimed] = await ctx.adapter.claim(ctx.claimRequest({ queues: ['queue-of-src'], now: t0 + 10 }));
+      expect(claimed?.id).toBe('copy');
+      const state = claimed!.state ?? (await ctx.adapter.loadExecution({ workflowId: 'copy', owner: 'worker-a', epoch: claimed!.epoch }));
+      expect(state.steps.map((s) => s.seq)).toEqual([0, 1]);
     });
 
     it('keeps live workers, refreshes their presence and lets expired ones go', async () => {

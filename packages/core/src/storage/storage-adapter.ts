@@ -176,8 +176,10 @@ export interface StorageAdapter {
    * Starts a new workflow from another one's checkpoints: a pending workflow `request.id` of the source's
    * name, kind, queue, priority and arguments (no parent), holding copies of the source's checkpoints at
    * positions before `fromStep`, and none after; a `created` event naming the source, and a `forked` event on
-   * the source. An existing `request.id` is returned unchanged (`created: false`); an unknown source is
-   * `undefined`. Atomic: the copy is never seen half made.
+   * the source. With checkpoints copied (`fromStep > 0`) it is marked started (`started_at = now`): it
+   * continues a history, and a claim reads the checkpoints of started workflows only. An existing
+   * `request.id` is returned unchanged (`created: false`); an unknown source is `undefined`. Atomic: the
+   * copy is never seen half made.
    */
   forkWorkflow(request: ForkRequest): Promise<CreateWorkflowResult | undefined>;
   /**

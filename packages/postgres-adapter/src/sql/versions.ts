@@ -9,8 +9,9 @@ import { getWorkflow, toRecord } from './read-workflows.js';
  */
 const FORK = `
   WITH source AS (SELECT * FROM {wf} WHERE id = :sourceId), ins AS (
-    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, created_at, updated_at)
-    SELECT :id, name, kind, :version, queue, priority, 'pending', args, NULL, :now::bigint, :deadlineAt::bigint, :now::bigint, :now::bigint FROM source
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, created_at, updated_at, started_at)
+    SELECT :id, name, kind, :version, queue, priority, 'pending', args, NULL, :now::bigint, :deadlineAt::bigint, :now::bigint, :now::bigint,
+           CASE WHEN :fromStep::int > 0 THEN :now::bigint END FROM source
     ON CONFLICT DO NOTHING RETURNING *
   ), st AS (
     INSERT INTO {steps} (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)

@@ -12,10 +12,10 @@ export function forkWorkflow(database: SqliteDatabase, request: ForkRequest): Cr
     const { id, now, fromStep } = request;
     database
       .sql(
-        `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, created_at, updated_at)
-         SELECT @id, name, kind, @version, queue, priority, 'pending', args, NULL, @now, @deadlineAt, @now, @now FROM {p}workflows WHERE id = @sourceId`,
+        `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, created_at, updated_at, started_at)
+         SELECT @id, name, kind, @version, queue, priority, 'pending', args, NULL, @now, @deadlineAt, @now, @now, @startedAt FROM {p}workflows WHERE id = @sourceId`,
       )
-      .run({ id, version: request.version, now, deadlineAt: request.deadlineAt, sourceId: source.id });
+      .run({ id, version: request.version, now, deadlineAt: request.deadlineAt, sourceId: source.id, startedAt: fromStep > 0 ? now : null });
     database
       .sql(
         `INSERT INTO {p}steps (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)

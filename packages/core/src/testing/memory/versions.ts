@@ -13,6 +13,8 @@ export function forkWorkflow(store: MemoryStore, request: ForkRequest): CreateWo
     id: request.id, name: source.name, kind: source.kind, version: request.version, queue: source.queue, priority: source.priority,
     args: source.args, parentId: null, nextAt: now, deadlineAt: request.deadlineAt, now,
   });
+  // With checkpoints it continues a history: marked started, as a claim reads no checkpoints for a first start.
+  if (request.fromStep > 0) store.workflows.get(request.id)!.startedAt = now;
   const created = store.events.get(request.id)!.at(-1)!;
   created.data = JSON.stringify({ ...JSON.parse(created.data!), forkedFrom: source.id, fromStep: request.fromStep });
   for (const step of store.steps.get(source.id)?.values() ?? []) {

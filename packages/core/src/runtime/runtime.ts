@@ -13,6 +13,11 @@ import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflow
 import type { ActivityOptions, WorkflowActivity } from '../client/workflow-activity.js';
 import type { WorkflowHandle, WorkflowInfo } from '../client/workflow-handle.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
+import type { ForkOptions, MigrateVersionOptions, MigrateVersionResult } from '../client/version-operations.js';
+import type { ReplayObserver } from '../replay/replay-execution.js';
+import type { ReplayResult } from '../replay/replay-run.js';
+import type { RunSelection } from '../replay/run-selection.js';
+import type { VerifyReport } from '../replay/verify-histories.js';
 import { RetentionLoop } from '../worker/retention.js';
 import { Scheduler } from '../worker/scheduler.js';
 import { Worker } from '../worker/worker.js';
@@ -274,6 +279,26 @@ export class Runtime implements EntryOwner {
   /** {@inheritDoc WorkflowClient.activity} */
   activity(options?: ActivityOptions): Promise<WorkflowActivity> {
     return this.client.activity(options);
+  }
+
+  /** {@inheritDoc WorkflowClient.fork} */
+  fork<R = unknown>(id: string, options: ForkOptions): Promise<WorkflowHandle<R>> {
+    return this.client.fork<R>(id, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.migrateVersion} */
+  migrateVersion(options: MigrateVersionOptions): Promise<MigrateVersionResult> {
+    return this.client.migrateVersion(options);
+  }
+
+  /** {@inheritDoc WorkflowClient.verify} */
+  verify(options: RunSelection & { workflows: readonly object[] }): Promise<VerifyReport> {
+    return this.client.verify(options);
+  }
+
+  /** {@inheritDoc WorkflowClient.replay} */
+  replay(id: string, workflows: readonly object[], observer?: ReplayObserver): Promise<ReplayResult> {
+    return this.client.replay(id, workflows, observer);
   }
 
   /** {@inheritDoc WorkflowClient.purge} */

@@ -126,7 +126,7 @@ for (const target of targets) {
       expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^steadfast_workflows_stranded_by_version\{queue="default",version="v1"\} 2$/m);
 
       for (const id of ['v1-plain', 'v1-special', 'v2-plain']) await client1.signal(id, 'go');
-      expect(await (await client1.getWorkflow("v2-plain")).result()).toEqual({ accepted: 'accepted plain', shipped: 'shipped plain by v2' });
+      expect(await (await client1.getWorkflow('v2-plain')).result()).toEqual({ accepted: 'accepted plain', shipped: 'shipped plain by v2' });
 
       // v2's code would not replay the special run (its special step is gone, unguarded): refused, named.
       const refused = await cli(['migrate-version', 'v1-special', '--to', 'v2', '--module', BUILD('v2'), ...db.cli]);

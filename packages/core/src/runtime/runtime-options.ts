@@ -49,6 +49,14 @@ export interface RuntimeOptions {
   /** Purge finished workflows after these ages (a started runtime does it; one worker at a time). Default: keep all. */
   retention?: RetentionOptions;
   /**
+   * Your application's version (a release id, a commit). Every run this runtime starts (its own starts,
+   * child workflows, cron ticks) is stored with it, and the worker is pinned: it claims only runs of
+   * `serveVersions` and unpinned ones. Default none: unpinned runs (or their workflow's `version` label), and
+   * a worker that serves every run. Never default it to something that changes with every build: each deploy
+   * would strand the runs in flight.
+   */
+  version?: string | null;
+  /**
    * The versions whose runs this worker claims, besides unpinned runs (those stored with no version). Giving
    * it pins the worker. Default: `[version]` when `version` is set (a pinned worker serves its own
    * version), else unpinned: every run, whatever its version, as without versions at all.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../foundation/clock.js';
+import type { Clock } from '../foundation/clock.js';
 import { strandedByVersion } from '../storage/stranded-runs.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 
@@ -24,10 +24,11 @@ const WARN_EVERY_MS = 60_000;
  * Announces a started worker in the storage's workers table every heartbeat, with the versions and queues it
  * serves, so a client can tell runs that no live worker serves (stranded by version) from runs that merely
  * wait. A presence outlives a missed heartbeat or two and then expires by itself: a killed worker leaves no
- * row behind for long. Once a minute it also looks for stranded runs and warns about them.
+ * row behind for long. At most once a minute (of the runtime's clock) it also looks for stranded runs and
+ * warns about them. Heartbeats are timed in real time (see `beat`).
  */
 export class WorkerPresence {
-  private timer: TimerHandle | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastWarnAt = -Infinity;
 
@@ -41,7 +42,7 @@ export class WorkerPresence {
   /** Stops announcing and withdraws the presence (a graceful shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.timer?.cancel();
+    clearTimeout(this.timer);
     await this.config.storage.withdrawWorker(this.config.owner).catch((error) => this.config.logger.warn({ err: error }, 'could not withdraw the worker presence'));
   }
 
@@ -60,7 +61,10 @@ export class WorkerPresence {
     } catch (error) {
       logger.warn({ err: error }, 'could not announce the worker presence; will try again');
     } finally {
-      if (!this.stopped) this.timer = clock.setTimer(() => void this.beat(), heartbeatMs);
+      // Liveness is a matter of real time, whatever the runtime's clock: on a virtual clock that jumps a week,
+      // a heartbeat on that clock would fire some 120 000 times. The stamps are the runtime's clock, which
+      // clients compare them with.
+      if (!this.stopped) this.timer = setTimeout(() => void this.beat(), heartbeatMs).unref();
     }
   }
 

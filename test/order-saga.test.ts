@@ -4,7 +4,12 @@
 // lines of its output.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { checkCrashSafety } from '@steadfast/core/testing';
+// @ts-expect-error: a plain JavaScript module of the example, without types
+import { checkout, serviceLog, settings, workflows } from '../examples/order-saga/saga-workflow.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -61,5 +66,26 @@ describe('examples/order-saga', () => {
     expect(stdout).toMatch(/"outcome":"compensated","orderId":"ord-1002","failedStep":"ship order","reason":"address undeliverable/);
     expect(count(stdout, /^.*charge payment +ran +replayed \(body not run\)$/)).toBe(2);
     expect(stdout).toMatch(/step_failed +step 3 ship order, attempts 1$/m);
+  });
+
+  it('ends the same however its worker dies, for the order that ships and the one that is compensated (checkCrashSafety)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'saga-crash-'));
+    settings.say = () => {};
+    try {
+      const shipped = { id: 'ord-1', sku: 'sku-mug', quantity: 2, cents: 2_400, address: '12 Harbour Street, Portsmouth' };
+      const undeliverable = { id: 'ord-2', sku: 'sku-lamp', quantity: 1, cents: 8_900, address: '1 Nowhere Lane, Atlantis' };
+      settings.servicesFile = join(dir, 'shipped.jsonl');
+      const good = await checkCrashSafety(checkout, [shipped], { items: workflows });
+      expect(good).toMatchObject({ ok: true, checkpoints: 4, uninterrupted: { value: { outcome: 'completed', orderId: 'ord-1' } } });
+      settings.servicesFile = join(dir, 'compensated.jsonl');
+      const bad = await checkCrashSafety(checkout, [undeliverable], { items: workflows });
+      // reserve, charge, hold, the failed shipment, then refund and release.
+      expect(bad).toMatchObject({ ok: true, checkpoints: 6, uninterrupted: { value: { outcome: 'compensated', failedStep: 'ship order', compensated: ['refund payment', 'release inventory'] } } });
+      // The payment provider saw one charge and one refund per run, and refused repeats by idempotency key.
+      const charges = serviceLog().filter((e: { op: string; refused?: string }) => e.op === 'charge' && !e.refused);
+      expect(charges).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

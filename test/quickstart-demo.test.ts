@@ -5,6 +5,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkCrashSafety } from '@steadfast/core/testing';
+// @ts-expect-error: a plain JavaScript module of the example, without types
+import { checkout, output } from '../examples/quickstart/workflows.mjs';
 
 const DEMO_DIR = join(import.meta.dirname, '..', 'examples', 'quickstart');
 
@@ -26,5 +29,20 @@ describe('examples/quickstart', () => {
     expect(stdout).toMatch(/^\s+\+[\d.]+s\s+timer fired\s+step 2 sleep 2s/m);
     expect(stdout).not.toMatch(/step_completed\s+step 2 sleep/);
     expect(stdout).toMatch(/^OK in [\d.]+s: the event log agrees/m);
+  });
+
+  it('ends the same however its worker dies: checkCrashSafety crashes it after each checkpoint and recovers it', async () => {
+    output.say = () => {}; // the task bodies' lines are for the demo's reader
+    const report = await checkCrashSafety(checkout, ['order-1', 'sku-42', 4200]);
+    // reserve stock, charge card, the sleep's wake time, the receipt (after its failed first attempt).
+    expect(report).toMatchObject({ ok: true, checkpoints: 4 });
+    expect(report.uninterrupted.value).toMatchObject({ orderId: 'order-1', reservation: 'rsv-order-1-sku-42', receiptId: 'rcpt-order-1' });
+    expect(report.crashes.every((crash) => crash.same && crash.status === 'completed')).toBe(true);
+    // Every body ran once per run whatever the crash point; the receipt twice (its flaky first attempt fails).
+    expect(report.taskRuns).toEqual({
+      'orders.reserveStock': { uninterrupted: 1, mostAfterACrash: 1 },
+      'orders.chargeCard': { uninterrupted: 1, mostAfterACrash: 1 },
+      'orders.sendReceipt': { uninterrupted: 2, mostAfterACrash: 2 },
+    });
   });
 });

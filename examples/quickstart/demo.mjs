@@ -9,14 +9,14 @@
 // and checks it against what each worker printed. It exits 0 only if everything adds up.
 
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { defineTask, defineWorkflow, Runtime, sleep, taskContext, WorkflowNotFoundError } from '@steadfast/core';
+import { Runtime, WorkflowNotFoundError } from '@steadfast/core';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
+import { checkout, LABELS, output, SLEEP, workflows } from './workflows.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATA_DIR = join(HERE, '.data');
@@ -24,65 +24,13 @@ const DB_FILE = join(DATA_DIR, 'demo.db');
 const WORKFLOW_ID = 'order-1001';
 /** Short lease so the crashed worker's workflow is taken over after 1 s (the default is 15 s). */
 const LEASE_MS = 1_000;
-const SLEEP = '2s';
 const SLEEP_MS = 2_000;
 
 // Only errors from the runtime itself: the demo prints its own lines.
 const logger = pino({ level: 'error' });
 
 /** One aligned output line: `  ran      charge card (attempt 1)`. */
-function say(tag, text) {
-  console.log(`  ${tag.padEnd(8)} ${text}`);
-}
-
-// ---- the workflow (decorator-free API) --------------------------------------------------------------
-
-const LABELS = {
-  'orders.reserveStock': 'reserve stock',
-  'orders.chargeCard': 'charge card',
-  'orders.sendReceipt': 'send receipt',
-};
-
-const reserveStock = defineTask('orders.reserveStock', async (orderId, sku) => {
-  say('ran', `reserve stock (attempt ${taskContext().attempt})`);
-  return `rsv-${orderId}-${sku}`;
-});
-
-const chargeCard = defineTask(
-  'orders.chargeCard',
-  async (orderId, cents) => {
-    // The idempotency key is the same for every attempt and every replay of this step: a real payment
-    // API given it would charge once even if a crash made the step run twice.
-    const { attempt, idempotencyKey } = taskContext();
-    say('ran', `charge card (attempt ${attempt}, ${cents} cents, idempotency key ${idempotencyKey})`);
-    return `ch_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 12)}`;
-  },
-  { retries: 5, backoff: { type: 'exponential', initial: '1s', factor: 2, max: '5m', jitter: true } },
-);
-
-const sendReceipt = defineTask(
-  'orders.sendReceipt',
-  async (orderId, chargeId) => {
-    const { attempt } = taskContext();
-    if (attempt === 1) {
-      // A flaky email API: the first attempt fails, the retry policy tries again after a backoff.
-      say('ran', `send receipt (attempt ${attempt}) → failed: email API timed out (simulated)`);
-      throw new Error('email API timed out (simulated)');
-    }
-    say('ran', `send receipt (attempt ${attempt}) for ${chargeId}`);
-    return `rcpt-${orderId}`;
-  },
-  { retries: 3, backoff: { type: 'exponential', initial: '200ms' } },
-);
-
-/** reserve stock → charge card → sleep 2s → send receipt. Every step is checkpointed. */
-const checkout = defineWorkflow('orders.checkout', async (orderId, sku, cents) => {
-  const reservation = await reserveStock(orderId, sku); // step 0
-  const chargeId = await chargeCard(orderId, cents); // step 1
-  await sleep(SLEEP); // step 2: a durable timer (its wake time is the checkpoint)
-  const receiptId = await sendReceipt(orderId, chargeId); // step 3
-  return { orderId, reservation, chargeId, receiptId };
-});
+const say = (tag, text) => output.say(tag, text);
 
 // ---- a worker process ------------------------------------------------------------------------------
 
@@ -97,7 +45,7 @@ async function worker(run) {
     leaseMs: LEASE_MS,
     workerId: workerId(run, process.pid),
   });
-  runtime.register(checkout, reserveStock, chargeCard, sendReceipt);
+  runtime.register(...workflows);
 
   // Only to tell the reader what startWorkflow will find; startWorkflow itself is idempotent by id.
   const existing = await runtime.getWorkflow(WORKFLOW_ID).then(

@@ -64,3 +64,38 @@ export function parseJsonPayload(text: string, signalName: string): unknown {
     throw new UsageError(`invalid JSON payload for signal ${JSON.stringify(signalName)}: ${reason} (quote it for the shell, e.g. '{"approved":true}')`);
   }
 }
+
+/** `--sample` / `--limit` of version commands: a whole number from 1 to 100 000. */
+export function parseSample(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('Expected a whole number from 1 to 100000.');
+  return n;
+}
+
+/** `--from-step`: a step position, a whole number from 0. */
+export function parseStep(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a step position: a whole number from 0.');
+  return n;
+}
+
+/** `--run-version`: a version, or `none` for unpinned runs (null). */
+export function parseRunVersion(value: string): string | null {
+  if (value === 'none') return null;
+  try {
+    return validateName(value, '--run-version');
+  } catch (error) {
+    if (isSteadfastError(error)) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+/** A repeatable `--name`: each one checked, collected in order. */
+export function collectNames(value: string, previous: string[] | undefined): string[] {
+  try {
+    return [...(previous ?? []), validateName(value, '--name')];
+  } catch (error) {
+    if (isSteadfastError(error)) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}

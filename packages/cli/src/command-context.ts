@@ -7,6 +7,8 @@ import { openSession, type Session } from './session.js';
 export interface CommandResult {
   json: Json;
   text: string;
+  /** Thrown once the result is printed, so the exit code tells what the output shows (`verify`'s divergences). */
+  failure?: Error;
 }
 
 /** Options every command accepts (declared on the program). */
@@ -41,6 +43,7 @@ export function createCommandContext(io: CliIo): CommandContext {
       }
       io.stdout.write(globals.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
       await session.client.close();
+      if (result.failure) throw result.failure;
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `@steadfast/cli`: the `steadfast` command (migrate, list, show, retry, cancel, signal, purge, stats) and
+ * `@steadfast/cli`: the `steadfast` command (migrate, list, show, retry, cancel, signal, purge, stats, verify, replay, fork, migrate-version) and
  * `main()` to run it in-process.
  */
 export { main } from './main.js';

@@ -10,6 +10,10 @@ import { registerRetry } from './commands/retry.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
 import { registerStats } from './commands/stats.js';
+import { registerFork } from './commands/fork.js';
+import { registerMigrateVersion } from './commands/migrate-version.js';
+import { registerReplay } from './commands/replay.js';
+import { registerVerify } from './commands/verify.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
 // Both src/ (tests) and dist/ (the installed command) sit next to package.json.
@@ -23,7 +27,11 @@ const EXAMPLES = `Examples:
   steadfast retry checkout-o-1
   steadfast signal approval-42 approved '{"by":"ada"}'
   steadfast purge --older-than 30d --status completed
-  steadfast stats --database sqlite:steadfast.db`;
+  steadfast stats --database sqlite:steadfast.db
+  steadfast verify --module ./dist/workflows.js --since 7d --sample 500 --json
+  steadfast replay checkout-o-1 --module ./dist/workflows.js
+  steadfast fork checkout-o-1 --from-step 3
+  steadfast migrate-version --run-version v1 --to v2 --module ./dist/workflows.js`;
 
 /**
  * The `steadfast` program. Commander never exits the process: parse errors are thrown as `CommanderError`
@@ -44,7 +52,7 @@ export function createProgram(io: CliIo): Command {
     .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_CODES_HELP}\n`);
   const context = createCommandContext(io);
-  for (const register of [registerMigrate, registerList, registerShow, registerRetry, registerCancel, registerSignal, registerPurge, registerStats]) {
+  for (const register of [registerMigrate, registerList, registerShow, registerRetry, registerCancel, registerSignal, registerPurge, registerStats, registerVerify, registerReplay, registerFork, registerMigrateVersion]) {
     register(program, context);
   }
   return program;

@@ -32,7 +32,7 @@ describe('help and version', () => {
   });
 
   it('exports the exit codes', () => {
-    expect(ExitCode).toEqual({ Success: 0, Failure: 1, Usage: 2, NotFound: 3, Refused: 4 });
+    expect(ExitCode).toEqual({ Success: 0, Failure: 1, Usage: 2, NotFound: 3, Refused: 4, Diverged: 5 });
   });
 });
 

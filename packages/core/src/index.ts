@@ -35,6 +35,12 @@ export type { WorkflowStep, WorkflowStepStatus } from './client/workflow-steps.j
 export type { ActivityOptions, WorkflowActivity, ActivityBucket, ActivitySummary, LatencySummary } from './client/workflow-activity.js';
 export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, SignalOptions, RuntimeStats } from './client/start-options.js';
 export type { StorageAdapter } from './storage/storage-adapter.js';
+export type { StrandedRuns } from './storage/stranded-runs.js';
+export type { ForkOptions, MigrateVersionOptions, MigrateVersionResult } from './client/version-operations.js';
+export type { ReplayResult, Divergence, DivergenceReason, ReplayStepSummary } from './replay/replay-run.js';
+export type { ReplayObserver } from './replay/replay-execution.js';
+export type { RunSelection } from './replay/run-selection.js';
+export type { VerifyReport } from './replay/verify-histories.js';
 
 // Vocabulary
 export type { WorkflowStatus, WorkflowKind, StepKind, EventType, ListWorkflowsFilter, WorkflowCursor, ScheduleRecord } from './foundation/types.js';

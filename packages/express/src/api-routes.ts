@@ -17,7 +17,9 @@ import { workflowDetail } from './workflow-detail.js';
  * - `POST /api/workflows/:id/retry` → `{ workflow }` (a failed workflow resumes from its last checkpoint)
  * - `POST /api/workflows/:id/cancel` → `{ workflow }`
  * - `POST /api/workflows/:id/signal` with body `{ name, payload }` → `{ workflow }`
- * - `GET  /api/stats` → `{ byStatus, counts, due, at }`
+ * - `POST /api/workflows/:id/fork` with body `{ fromStep, id? }` → 201 `{ workflow }`: a new run that reuses the
+ *   checkpoints before `fromStep` and executes from there on
+ * - `GET  /api/stats` → `{ byStatus, counts, due, stranded, workers, at }`
  * - `GET  /api/activity?window=&bucket=` → what finished per bucket (default the last hour in minutes)
  */
 export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions): Router {
@@ -60,6 +62,23 @@ export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions)
       throw error;
     });
     res.json({ workflow: workflowToJson(await (await runtime.getWorkflow(id)).info()) });
+  }));
+
+  router.post('/workflows/:id/fork', mutation, json, asyncHandler(async (req, res) => {
+    const id = param(req);
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ApiError(400, 'VALIDATION', 'the body must be a JSON object { "fromStep": number, "id"?: string } sent with Content-Type: application/json');
+    }
+    const { fromStep, id: newId, ...rest } = body as { fromStep?: unknown; id?: unknown };
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) throw new ApiError(400, 'VALIDATION', `unknown field ${JSON.stringify(unknown[0])} in the body; a fork takes fromStep and id`);
+    if (typeof fromStep !== 'number' || !Number.isInteger(fromStep) || fromStep < 0) {
+      throw new ApiError(400, 'VALIDATION', 'the body needs "fromStep": the position to execute from, a whole number from 0');
+    }
+    if (newId !== undefined && typeof newId !== 'string') throw new ApiError(400, 'VALIDATION', '"id", if given, must be a string: the new run\'s id');
+    const handle = await runtime.fork(id, { fromStep, ...(newId === undefined ? {} : { id: newId }) });
+    res.status(201).json({ workflow: workflowToJson(await handle.info()) });
   }));
 
   router.get('/stats', asyncHandler(async (_req, res) => {

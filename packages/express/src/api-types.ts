@@ -156,6 +156,10 @@ export interface StatsJson {
   byStatus: Record<WorkflowStatusJson, number>;
   counts: Array<{ queue: string; status: WorkflowStatusJson; count: number }>;
   due: Array<{ queue: string; count: number }>;
+  /** Unfinished pinned runs of a version no live worker serves, per queue and version. */
+  stranded: Array<{ queue: string; version: string; count: number }>;
+  /** Live workers by their last heartbeat (versions null: every version). */
+  workers: Array<{ id: string; versions: string[] | null; queues: string[]; seenAt: string }>;
   at: string;
 }
 

@@ -10,6 +10,8 @@ import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
  * - `<prefix>workflows_by_status{status}`: workflows per status, all queues together (every status, 0 included)
  * - `<prefix>workflows{queue,status}`: workflows per queue and status
  * - `<prefix>queue_due{queue}`: due but not yet claimed per queue, the backlog
+ * - `<prefix>workflows_stranded_by_version{queue,version}`: unfinished pinned runs of a version that no live
+ *   worker serves (alert on it: they wait for a worker that is not there)
  */
 export function createMetrics(runtime: RouterClient, options: ResolvedRouterOptions): Registry {
   const registry = options.registry ?? new Registry();
@@ -49,6 +51,17 @@ export function createMetrics(runtime: RouterClient, options: ResolvedRouterOpti
       const { due } = await stats();
       this.reset();
       for (const row of due) this.set({ queue: row.queue }, row.count);
+    },
+  });
+  new Gauge({
+    name: `${prefix}workflows_stranded_by_version`,
+    help: 'Unfinished pinned runs of a version that no live worker serves, per queue and version.',
+    labelNames: ['queue', 'version'],
+    registers: [registry],
+    async collect() {
+      const { stranded } = await stats();
+      this.reset();
+      for (const row of stranded) this.set({ queue: row.queue, version: row.version }, row.count);
     },
   });
   if (options.collectDefaultMetrics) collectDefaultMetrics({ register: registry, prefix });

@@ -8,7 +8,7 @@ import type { WorkflowClient } from '@steadfast/core';
  * one from another copy of `@steadfast/core` is accepted too. `state` (`'idle' | 'starting' | 'started' |
  * 'stopping' | 'stopped'`) is used by `/readyz` when it has one (a runtime).
  */
-export type RouterClient = Pick<WorkflowClient, 'listWorkflows' | 'getWorkflow' | 'retry' | 'cancel' | 'signal' | 'stats' | 'activity'> & {
+export type RouterClient = Pick<WorkflowClient, 'listWorkflows' | 'getWorkflow' | 'retry' | 'cancel' | 'signal' | 'stats' | 'activity' | 'fork'> & {
   readonly state?: unknown;
   readonly logger?: { error(obj: object, msg: string): void };
 };

@@ -93,10 +93,13 @@ export async function textOf(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).first().textContent()) ?? '').trim();
 }
 
-export async function waitForText(page: Page, selector: string, text: string, timeout = 15_000): Promise<void> {
+export async function waitForText(page: Page, selector: string, text: string, timeout = 15_000, match: 'exact' | 'part' = 'exact'): Promise<void> {
   await page.waitForFunction(
-    ([sel, want]) => (document.querySelector(sel as string)?.textContent ?? '').trim() === want,
-    [selector, text],
+    ([sel, want, how]) => {
+      const got = (document.querySelector(sel as string)?.textContent ?? '').trim();
+      return how === 'part' ? got.includes(want as string) : got === want;
+    },
+    [selector, text, match],
     { timeout },
   );
 }

@@ -1,4 +1,5 @@
 import type { PostgresDatabase } from './postgres-database.js';
+import { workersTable } from './sql/workers.js';
 
 /** Schema versions, applied in order, each once. Never edit a shipped one: add the next. */
 const MIGRATIONS: string[] = [
@@ -86,6 +87,15 @@ const MIGRATIONS: string[] = [
   // 6: idempotent signals: a sender's key is stored once per workflow, so a repeated send is not a second signal.
   `ALTER TABLE {signals} ADD COLUMN key text;
    CREATE UNIQUE INDEX {prefix}signals_key ON {signals} (workflow_id, key) WHERE key IS NOT NULL;`,
+  // 7: live workers and the versions and queues they serve (heartbeats; expired rows are deleted by the
+  // next heartbeat), so runs of a version no live worker serves show as stranded.
+  `CREATE TABLE {workers} (
+     id text PRIMARY KEY,
+     versions text[],
+     queues text[] NOT NULL,
+     seen_at bigint NOT NULL,
+     expires_at bigint NOT NULL
+   );`,
 ];
 
 /**
@@ -110,6 +120,7 @@ export async function migrate(database: PostgresDatabase, now: number): Promise<
         .replaceAll('{signals}', tables.signals)
         .replaceAll('{schedules}', tables.schedules)
         .replaceAll('{queue_starts}', tables.queueStarts)
+        .replaceAll('{workers}', workersTable(database))
         .replaceAll('{prefix}', prefix);
       await trx.raw(sql);
       await trx.raw(`INSERT INTO ${tables.migrations} (version, applied_at) VALUES (?, ?)`, [version, now]);

@@ -12,6 +12,8 @@ import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from '
 import { receiveSignal, sendSignal } from './sql/signals.js';
 import { purge, stats } from './sql/stats-purge.js';
 import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
+import { forkWorkflow, setVersion, unfinishedVersions } from './sql/versions.js';
+import { announceWorker, listWorkers, withdrawWorker } from './sql/workers.js';
 
 /** The storage contract's operations, each one `sql/*` module's function: checked against the contract here. */
 export const OPERATIONS: OperationsOn<PostgresDatabase> = {
@@ -21,4 +23,5 @@ export const OPERATIONS: OperationsOn<PostgresDatabase> = {
   claim, nextDueAt, loadExecution, renewLeases,
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,
+  forkWorkflow, setVersion, unfinishedVersions, announceWorker, withdrawWorker, listWorkers,
 };

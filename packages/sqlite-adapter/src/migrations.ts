@@ -86,6 +86,15 @@ const MIGRATIONS: string[] = [
   // 6: idempotent signals: a sender's key is stored once per workflow, so a repeated send is not a second signal.
   `ALTER TABLE {p}signals ADD COLUMN key TEXT;
    CREATE UNIQUE INDEX {p}signals_key ON {p}signals (workflow_id, key) WHERE key IS NOT NULL;`,
+  // 7: live workers and the versions and queues they serve (heartbeats; expired rows are deleted by the
+  // next heartbeat), so runs of a version no live worker serves show as stranded.
+  `CREATE TABLE {p}workers (
+     id TEXT PRIMARY KEY,
+     versions TEXT,
+     queues TEXT NOT NULL,
+     seen_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
 
 /**

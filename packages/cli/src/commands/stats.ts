@@ -6,14 +6,27 @@ import { formatTable } from '../table.js';
 export function registerStats(program: Command, context: CommandContext): void {
   program
     .command('stats')
-    .description('count workflows by status and queue, and the backlog (due but not yet claimed) per queue')
+    .description('count workflows by status and queue, the backlog (due but not yet claimed) per queue, and runs stranded by version')
     .action((_options: object, command: Command) =>
       context.run(command, async ({ client }) => {
         const stats = await client.stats();
         const total = Object.values(stats.byStatus).reduce((sum, n) => sum + n, 0);
-        return { json: { total, ...stats }, text: statsText(stats, total) };
+        const workers = stats.workers.map((w) => ({ ...w, seenAt: w.seenAt.toISOString() }));
+        return { json: { total, ...stats, workers }, text: [statsText(stats, total), strandedText(stats)].filter(Boolean).join('\n\n') };
       }),
     );
+}
+
+/** Pinned runs no live worker serves, loudly: they wait for a worker that is not there. */
+function strandedText(stats: RuntimeStats): string {
+  if (stats.stranded.length === 0) return '';
+  const total = stats.stranded.reduce((sum, row) => sum + row.count, 0);
+  const served = stats.workers.map((w) => `${w.id} (${w.versions === null ? 'every version' : w.versions.join(', ')})`).join(', ') || 'none';
+  return [
+    `STRANDED BY VERSION: ${total} unfinished run(s) of a version no live worker serves`,
+    formatTable(['queue', 'version', 'runs'], stats.stranded.map((row) => [row.queue, row.version, String(row.count)])),
+    `live workers: ${served}. Start a worker of that version, or move the runs: steadfast migrate-version --version <old> --to <new> --module <build>`,
+  ].join('\n');
 }
 
 function statsText(stats: RuntimeStats, total: number): string {

@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../foundation/clock.js';
 import { STEADFAST_ERROR_CLASSES, ValidationError } from '../foundation/errors.js';
-import { validateInteger } from '../foundation/names.js';
+import { validateInteger, validateName } from '../foundation/names.js';
 import { createSerializer, DEFAULT_MAX_PAYLOAD_BYTES, type ErrorClass, type Serializer } from '../foundation/serialization.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 
@@ -27,10 +27,20 @@ export interface WorkflowClientOptions {
    * before the first try, signals by a key. 0 fails at once. Default 30 000 ms.
    */
   unavailableRetryMs?: number;
+  /**
+   * Your application's version (a release id, a commit): every run this client or runtime starts is stored
+   * with it (pinned), and pinned workers claim only runs of the versions they serve (see the runtime's
+   * `serveVersions`). Default none: runs are unpinned (or carry their workflow's `version` option) and any
+   * worker serves them (null says the same). A default that changed with every build would strand in-flight
+   * runs on each deploy.
+   */
+  version?: string | null;
 }
 
 /** The client option names, which `new Runtime(...)` accepts too. */
-export const CLIENT_OPTION_KEYS = ['storage', 'logger', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'pollIntervalMs', 'unavailableRetryMs'] as const;
+export const CLIENT_OPTION_KEYS = [
+  'storage', 'logger', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'pollIntervalMs', 'unavailableRetryMs', 'version',
+] as const;
 
 export interface ResolvedClientOptions {
   storage: StorageAdapter;
@@ -39,6 +49,8 @@ export interface ResolvedClientOptions {
   serializer: Serializer;
   pollIntervalMs: number;
   unavailableRetryMs: number;
+  /** Null when unpinned. */
+  version: string | null;
 }
 
 /** Checks the client's options and applies the defaults; `owner` names the class in messages (`Runtime`, `WorkflowClient`). */
@@ -56,6 +68,7 @@ export function resolveClientOptions(options: WorkflowClientOptions, owner: stri
     serializer,
     pollIntervalMs: validateInteger(options.pollIntervalMs ?? 1_000, 'pollIntervalMs', 10, 3_600_000),
     unavailableRetryMs: validateInteger(options.unavailableRetryMs ?? 30_000, 'unavailableRetryMs', 0, 86_400_000),
+    version: options.version == null ? null : validateName(options.version, 'version'),
   };
 }
 

@@ -18,6 +18,8 @@ export interface CreateRequest {
   priority?: number;
   dedupeKey?: string;
   debounce?: boolean;
+  /** The starting client's `version`: the run is pinned to it. Default the workflow's `version` option. */
+  version?: string | null;
 }
 
 /** Validates and encodes a new workflow or job; everything is checked here, before anything is stored. */
@@ -27,7 +29,7 @@ export function newWorkflowInput(meta: StepMeta, kind: WorkflowKind, args: unkno
   const id = request.id === undefined ? randomUUID() : validateName(request.id, 'workflow id');
   if (at !== undefined && delay !== undefined) throw new ValidationError(`give either ${atName} or delay for ${meta.name}, not both`);
   const nextAt = at !== undefined ? toEpochMs(at, `${atName} of ${meta.name}`) : now + (delay === undefined ? 0 : toMilliseconds(delay, `delay of ${meta.name}`));
-  const defaults = meta.kind === 'workflow' ? runDefaults(meta, nextAt) : { version: null, queue: 'default', priority: 0, deadlineAt: null };
+  const defaults = meta.kind === 'workflow' ? runDefaults(meta, nextAt, request.version) : { version: request.version ?? null, queue: 'default', priority: 0, deadlineAt: null };
   return {
     id,
     name: meta.name,

@@ -1,5 +1,6 @@
 import type { DurationInput, TimeInput } from '../foundation/duration.js';
 import type { WorkflowStatus } from '../foundation/types.js';
+import type { StrandedRuns } from '../storage/stranded-runs.js';
 
 /** Options of `startWorkflow`. */
 export interface StartWorkflowOptions {
@@ -65,4 +66,8 @@ export interface RuntimeStats {
   counts: Array<{ queue: string; status: WorkflowStatus; count: number }>;
   /** Due but not yet claimed, per queue: the backlog. */
   due: Array<{ queue: string; count: number }>;
+  /** Unfinished pinned runs of a version that no live worker serves on their queue, per queue and version. */
+  stranded: StrandedRuns[];
+  /** The live workers, by their last heartbeat: the versions they serve (null: every version) and their queues. */
+  workers: Array<{ id: string; versions: string[] | null; queues: string[]; seenAt: Date }>;
 }

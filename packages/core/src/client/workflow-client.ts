@@ -20,6 +20,12 @@ import { activityRequest, toWorkflowActivity, type ActivityOptions, type Workflo
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
 import { toWorkflowSteps, type WorkflowStep } from './workflow-steps.js';
+import { strandedByVersion } from '../storage/stranded-runs.js';
+import { forkRun, migrateVersion, replayStoredRun, verifyStored, type ForkOptions, type MigrateVersionOptions, type MigrateVersionResult, type VersionContext } from './version-operations.js';
+import type { ReplayObserver } from '../replay/replay-execution.js';
+import type { ReplayResult } from '../replay/replay-run.js';
+import type { RunSelection } from '../replay/run-selection.js';
+import type { VerifyReport } from '../replay/verify-histories.js';
 
 type AnyFn = (...args: any[]) => Promise<any>;
 
@@ -151,7 +157,7 @@ export class WorkflowClient implements HandleClient {
         if (own.startAt !== undefined && options.delay !== undefined && own.delay === undefined) delete request.delay;
         if (own.delay !== undefined && options.startAt !== undefined && own.startAt === undefined) delete request.startAt;
         const dedupeKey = request.dedupeKey === undefined ? undefined : validateName(request.dedupeKey, `dedupeKey of ${meta.name}`);
-        return newWorkflowInput(meta, kind, own.args, { ...request, dedupeKey, at: request.startAt, atName: 'startAt' }, this.options.serializer, now);
+        return newWorkflowInput(meta, kind, own.args, { ...request, dedupeKey, at: request.startAt, atName: 'startAt', version: this.options.version }, this.options.serializer, now);
       } catch (error) {
         if (error instanceof Error) error.message = `${label}: ${error.message}`;
         throw error;
@@ -178,7 +184,7 @@ export class WorkflowClient implements HandleClient {
   }
 
   private async create(meta: StepMeta, kind: WorkflowKind, args: unknown[], request: CreateRequest): Promise<WorkflowHandle<any>> {
-    const input = newWorkflowInput(meta, kind, args, request, this.options.serializer, this.clock.now());
+    const input = newWorkflowInput(meta, kind, args, { ...request, version: this.options.version }, this.options.serializer, this.clock.now());
     await this.ensureReady();
     const { created, record } = await this.store.createWorkflow(input);
     if (!created && record.name !== meta.name) throw new WorkflowConflictError(input.id, record.name, meta.name);
@@ -313,13 +319,61 @@ export class WorkflowClient implements HandleClient {
     this.binding.localWorker()?.wake();
   }
 
-  /** Workflow counts by queue and status, and the backlog (due but not yet claimed) per queue. */
+  /**
+   * Workflow counts by queue and status, the backlog (due but not yet claimed) per queue, the live workers,
+   * and the runs stranded by version: pinned runs of a version no live worker serves.
+   */
   async stats(): Promise<RuntimeStats> {
     await this.ensureReady();
-    const { counts, due } = await this.store.stats(this.clock.now());
+    const now = this.clock.now();
+    const [{ counts, due }, { stranded, workers }] = await Promise.all([this.store.stats(now), strandedByVersion(this.store, now)]);
     const byStatus = Object.fromEntries(WORKFLOW_STATUSES.map((status) => [status, 0])) as Record<WorkflowStatus, number>;
     for (const row of counts) byStatus[row.status] += row.count;
-    return { byStatus, counts, due };
+    return { byStatus, counts, due, stranded, workers: workers.map(({ id, versions, queues, seenAt }) => ({ id, versions, queues, seenAt: new Date(seenAt) })) };
+  }
+
+  /**
+   * Starts a new run of a stored workflow that reuses its checkpoints before position `fromStep` and executes
+   * from there on (fix the bug, then re-run from the step that failed). The source is left as it is.
+   *
+   * @example
+   * ```ts
+   * const handle = await client.fork('checkout-o-1', { fromStep: 3 });
+   * ```
+   */
+  async fork<R = unknown>(id: string, options: ForkOptions): Promise<WorkflowHandle<R>> {
+    await this.ensureReady();
+    const forked = await forkRun(this.versionContext(), id, options);
+    this.binding.localWorker()?.wake();
+    return new WorkflowHandle<R>(forked, this);
+  }
+
+  /**
+   * Moves unfinished runs to a newer version, explicitly: each is replayed on the new code first, and if any
+   * would diverge none is moved (`VersionMigrationRefusedError` names them). Workers serving `to` then claim them.
+   */
+  async migrateVersion(options: MigrateVersionOptions): Promise<MigrateVersionResult> {
+    await this.ensureReady();
+    const result = await migrateVersion(this.versionContext(), options);
+    if (result.moved.length > 0) this.binding.localWorker()?.wake();
+    return result;
+  }
+
+  /** Replays recorded runs on new code in memory and reports each run's first divergence; see `verifyHistories`. */
+  async verify(options: RunSelection & { workflows: readonly object[] }): Promise<VerifyReport> {
+    await this.ensureReady();
+    return verifyStored(this.versionContext(), options);
+  }
+
+  /** Replays one stored run on `workflows` in this process (nothing runs, nothing is written), telling `observer` of each step. */
+  async replay(id: string, workflows: readonly object[], observer?: ReplayObserver): Promise<ReplayResult> {
+    await this.ensureReady();
+    return replayStoredRun(this.versionContext(), id, workflows, observer);
+  }
+
+  private versionContext(): VersionContext {
+    const { storage, serializer, clock, version } = this.options;
+    return { storage, serializer, clock, version };
   }
 
   /**

@@ -23,6 +23,7 @@ import { describeSignalCases } from './signal-cases.js';
 import { describeStatsCases } from './stats-cases.js';
 import { describeTransactionCases } from './transaction-cases.js';
 import { describeTransitionCases } from './transition-cases.js';
+import { describeVersionCases } from './version-cases.js';
 import { describeWorkflowCases } from './workflow-cases.js';
 
 export type { ConformanceTarget, TransactionProbe } from './context.js';
@@ -68,5 +69,6 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
     describeStatsCases(ctx);
     describeInspectionCases(ctx);
     describePurgeCases(ctx);
+    describeVersionCases(ctx);
   });
 }

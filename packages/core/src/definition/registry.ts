@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ValidationError } from '../foundation/errors.js';
+import { describe } from '../foundation/names.js';
 import { entryMeta, TASK_METADATA, WORKFLOW_METADATA, type StepMeta } from './step-meta.js';
 
 /** A registered workflow or task: its metadata and the `this` its method runs with. */
@@ -33,6 +34,27 @@ export class Registry {
 
   names(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /**
+   * What `register(...items)` registers: class instances with decorated methods (bound to the instance), or
+   * `defineWorkflow`/`defineTask` functions. Anything else is refused, naming it.
+   */
+  static registrationsOf(items: readonly object[]): Registration[] {
+    const registrations: Registration[] = [];
+    for (const item of items) {
+      const meta = entryMeta(item);
+      if (meta) {
+        registrations.push({ meta, target: undefined });
+      } else if (typeof item === 'object' && item !== null) {
+        const metas = Registry.decoratedMethods(item);
+        if (metas.length === 0) throw new ValidationError(`cannot register ${describe(item)}: it has no @workflow() or @task() methods`);
+        for (const m of metas) registrations.push({ meta: m, target: item });
+      } else {
+        throw new ValidationError(`cannot register ${describe(item)}: expected an object with decorated methods, or a defineWorkflow/defineTask function`);
+      }
+    }
+    return registrations;
   }
 
   /** Decorated methods on an instance's prototype chain. */

@@ -101,10 +101,14 @@ export function entryMeta(fn: unknown): StepMeta | undefined {
   return typeof fn === 'function' ? ((fn as unknown as Record<symbol, StepMeta | undefined>)[ENTRY]) : undefined;
 }
 
-/** What a new run of a workflow takes from its options (a start, a child, a cron tick may override the queue). */
-export function runDefaults(meta: WorkflowMeta, startAt: number): { version: string | null; queue: string; priority: number; deadlineAt: number | null } {
+/**
+ * What a new run of a workflow takes from its options (a start, a child, a cron tick may override the queue).
+ * `pinned` is the version of the runtime or client that starts it (its `version` option): it wins over the
+ * workflow's own `version` label, so that pinned workers claim the run.
+ */
+export function runDefaults(meta: WorkflowMeta, startAt: number, pinned: string | null = null): { version: string | null; queue: string; priority: number; deadlineAt: number | null } {
   return {
-    version: meta.version,
+    version: pinned ?? meta.version,
     queue: meta.queue ?? 'default',
     priority: meta.priority,
     deadlineAt: meta.timeoutMs === null ? null : startAt + meta.timeoutMs,

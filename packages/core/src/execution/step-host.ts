@@ -17,6 +17,8 @@ export interface StepServices {
   wake(at: number): void;
   /** The OpenTelemetry context of the execution's span, parent of the step spans. */
   readonly telemetryContext?: Context;
+  /** The worker's version (its runtime's `version` option): child workflows it starts are pinned to it. Default none. */
+  readonly version?: string | null;
 }
 
 /** What a step kind may wait for durably, besides a time: a child workflow, a signal, or both with a deadline. */

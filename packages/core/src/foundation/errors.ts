@@ -181,6 +181,23 @@ export class MaxRecoveryAttemptsError extends SteadfastError {
   }
 }
 
+/**
+ * `migrateVersion` refused: some of the runs would not replay on the code of the new version. Nothing was
+ * moved. `refusals` names each run and its first divergence.
+ */
+export class VersionMigrationRefusedError extends SteadfastError {
+  readonly refusals: ReadonlyArray<{ id: string; message: string }>;
+
+  constructor(to: string, refusals: ReadonlyArray<{ id: string; message: string }>) {
+    const shown = refusals.slice(0, 5).map((r) => `${r.id}: ${r.message}`).join('; ');
+    super(
+      'VERSION_MIGRATION_REFUSED',
+      `refused to move ${refusals.length} run(s) to version ${to}: they would not replay on its code (${shown}${refusals.length > 5 ? '; …' : ''}). Nothing was moved.`,
+    );
+    this.refusals = refusals;
+  }
+}
+
 /** The runtime's own error classes, revived by class when a checkpointed error is replayed. */
 export const STEADFAST_ERROR_CLASSES = [
   SteadfastError, ValidationError, SerializationError, PayloadTooLargeError, NonRetryableError, RetryableError,

@@ -104,7 +104,9 @@ export type EventType =
   | 'cancelled'
   | 'retried'
   | 'signal_sent'
-  | 'debounced';
+  | 'debounced'
+  | 'forked'
+  | 'version_changed';
 
 /** One entry of a workflow's append-only event log. */
 export interface EventRecord {

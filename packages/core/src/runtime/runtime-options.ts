@@ -55,6 +55,20 @@ export interface RuntimeOptions {
   workerId?: string;
   /** Purge finished workflows after these ages (a started runtime does it; one worker at a time). Default: keep all. */
   retention?: RetentionOptions;
+  /**
+   * Your application's version (a release id, a commit). Every run this runtime starts (its own starts,
+   * child workflows, cron ticks) is stored with it, and the worker is pinned: it claims only runs of
+   * `serveVersions` and unpinned ones. Default none: unpinned runs (or their workflow's `version` label), and
+   * a worker that serves every run. Never default it to something that changes with every build: each deploy
+   * would strand the runs in flight.
+   */
+  version?: string | null;
+  /**
+   * The versions whose runs this worker claims, besides unpinned runs (those stored with no version). Giving
+   * it pins the worker. Default: `[version]` when `version` is set (a pinned worker serves its own
+   * version), else unpinned: every run, whatever its version, as without versions at all.
+   */
+  serveVersions?: string[];
 }
 
 export interface ResolvedOptions extends ResolvedClientOptions {
@@ -67,10 +81,13 @@ export interface ResolvedOptions extends ResolvedClientOptions {
   idlePollIntervalMs: number;
   workerId: string;
   retention: ResolvedRetention | undefined;
+  /** What the worker serves besides unpinned runs; undefined for an unpinned worker (every run). */
+  serveVersions: string[] | undefined;
 }
 
 const KNOWN = [
   ...CLIENT_OPTION_KEYS, 'concurrency', 'prefetch', 'queues', 'leaseMs', 'heartbeatMs', 'inMemoryWaitMs', 'idlePollIntervalMs', 'workerId', 'retention',
+  'serveVersions',
 ];
 
 export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
@@ -95,7 +112,14 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     idlePollIntervalMs: validateInteger(options.idlePollIntervalMs ?? Math.max(30_000, client.pollIntervalMs), 'idlePollIntervalMs', 10, 3_600_000),
     workerId: validateName(options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, 'workerId'),
     retention: resolveRetention(options.retention),
+    serveVersions: resolveServeVersions(options.serveVersions, client.version),
   };
+}
+
+function resolveServeVersions(serve: string[] | undefined, version: string | null): string[] | undefined {
+  if (serve === undefined) return version === null ? undefined : [version];
+  if (!Array.isArray(serve) || serve.length === 0) throw new ValidationError('invalid serveVersions: expected a non-empty array of versions (leave it out for an unpinned worker)');
+  return [...new Set(serve.map((v, i) => validateName(v, `serveVersions[${i}]`)))];
 }
 
 /** See `runtime.state`. */

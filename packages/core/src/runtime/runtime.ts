@@ -2,22 +2,27 @@ import type { Logger } from 'pino';
 import type { Clock } from '../foundation/clock.js';
 import type { DurationInput } from '../foundation/duration.js';
 import { ValidationError } from '../foundation/errors.js';
-import { describe, validateInteger } from '../foundation/names.js';
+import { validateInteger } from '../foundation/names.js';
 import type { ListWorkflowsFilter, ScheduleRecord, WorkflowStatus } from '../foundation/types.js';
 import { bindOwner, type EntryOwner } from '../definition/entry-owner.js';
 import { resolveQueueOptions, type QueueOptions, type ResolvedQueue } from '../definition/queue-options.js';
-import { Registry, type Registration } from '../definition/registry.js';
+import { Registry } from '../definition/registry.js';
 import type { ScheduleOptions } from '../definition/schedule.js';
-import { entryMeta } from '../definition/step-meta.js';
 import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from '../client/start-options.js';
 import type { ActivityOptions, WorkflowActivity } from '../client/workflow-activity.js';
 import type { WorkflowHandle, WorkflowInfo } from '../client/workflow-handle.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
+import type { ForkOptions, MigrateVersionOptions, MigrateVersionResult } from '../client/version-operations.js';
+import type { ReplayObserver } from '../replay/replay-execution.js';
+import type { ReplayResult } from '../replay/replay-run.js';
+import type { RunSelection } from '../replay/run-selection.js';
+import type { VerifyReport } from '../replay/verify-histories.js';
 import { RetentionLoop } from '../worker/retention.js';
 import { Scheduler } from '../worker/scheduler.js';
 import { Worker } from '../worker/worker.js';
+import { WorkerPresence } from '../worker/worker-presence.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions, type RuntimeState, type ShutdownOptions } from './runtime-options.js';
 
 type AnyFn = (...args: any[]) => Promise<any>;
@@ -48,6 +53,7 @@ export class Runtime implements EntryOwner {
   private worker: Worker | undefined;
   private scheduler: Scheduler | undefined;
   private retention: RetentionLoop | undefined;
+  private presence: WorkerPresence | undefined;
   private lifecycle: RuntimeState = 'idle';
 
   constructor(options: RuntimeOptions) {
@@ -79,21 +85,7 @@ export class Runtime implements EntryOwner {
 
   /** Registers class instances with `@workflow`/`@task` methods, or functions from `defineWorkflow`/`defineTask`. */
   register(...items: object[]): this {
-    const registrations: Registration[] = [];
-    for (const item of items) {
-      const meta = entryMeta(item);
-      if (meta) {
-        registrations.push({ meta, target: undefined });
-      } else if (typeof item === 'object' && item !== null) {
-        const metas = Registry.decoratedMethods(item);
-        if (metas.length === 0) {
-          throw new ValidationError(`cannot register ${describe(item)}: it has no @workflow() or @task() methods`);
-        }
-        for (const m of metas) registrations.push({ meta: m, target: item });
-      } else {
-        throw new ValidationError(`cannot register ${describe(item)}: expected an object with decorated methods, or a defineWorkflow/defineTask function`);
-      }
-    }
+    const registrations = Registry.registrationsOf(items);
     this.registry.add(registrations);
     for (const item of items) bindOwner(item, this);
     this.worker?.wake();
@@ -150,6 +142,11 @@ export class Runtime implements EntryOwner {
       );
     }
     await this.startStep('storing schedules', () => this.storeDecoratedSchedules());
+    const { serveVersions, version } = this.options;
+    // Announced before the first claim, so no client sees this worker's runs as stranded while it starts.
+    const presence = new WorkerPresence({ ...this.options, owner: this.options.workerId, serveVersions });
+    this.presence = presence;
+    await this.startStep('announcing this worker', () => presence.start());
     this.worker = new Worker({
       ...this.options,
       queueOptions: this.queueOptions,
@@ -168,6 +165,7 @@ export class Runtime implements EntryOwner {
       // Schedules stored by other processes are seen at the next refresh, unless the storage reports them.
       refreshMs: Math.max(this.options.pollIntervalMs, storage.capabilities.scheduleChanges ? 60_000 : 5_000),
       onCreated: (at) => this.worker?.wake(at),
+      version,
     });
     this.scheduler.start();
     if (this.options.retention && this.options.retention.ages.length > 0) {
@@ -175,7 +173,7 @@ export class Runtime implements EntryOwner {
       this.retention.start();
     }
     if (this.lifecycle === 'starting') this.lifecycle = 'started';
-    logger.info({ workerId: this.options.workerId, queues: this.options.queues }, 'runtime started');
+    logger.info({ workerId: this.options.workerId, queues: this.options.queues, version, serveVersions: serveVersions ?? 'every version' }, 'runtime started');
   }
 
   /** Stores the schedules of `@workflow({ schedule })` workflows (named after the workflow, no arguments). */
@@ -203,6 +201,7 @@ export class Runtime implements EntryOwner {
     this.retention?.stop();
     this.scheduler?.stop();
     await this.worker?.stop(timeoutMs);
+    await this.presence?.stop();
     await this.client.close();
     this.lifecycle = 'stopped';
     this.options.logger.info('runtime shut down');
@@ -297,6 +296,26 @@ export class Runtime implements EntryOwner {
   /** {@inheritDoc WorkflowClient.activity} */
   activity(options?: ActivityOptions): Promise<WorkflowActivity> {
     return this.client.activity(options);
+  }
+
+  /** {@inheritDoc WorkflowClient.fork} */
+  fork<R = unknown>(id: string, options: ForkOptions): Promise<WorkflowHandle<R>> {
+    return this.client.fork<R>(id, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.migrateVersion} */
+  migrateVersion(options: MigrateVersionOptions): Promise<MigrateVersionResult> {
+    return this.client.migrateVersion(options);
+  }
+
+  /** {@inheritDoc WorkflowClient.verify} */
+  verify(options: RunSelection & { workflows: readonly object[] }): Promise<VerifyReport> {
+    return this.client.verify(options);
+  }
+
+  /** {@inheritDoc WorkflowClient.replay} */
+  replay(id: string, workflows: readonly object[], observer?: ReplayObserver): Promise<ReplayResult> {
+    return this.client.replay(id, workflows, observer);
   }
 
   /** {@inheritDoc WorkflowClient.purge} */

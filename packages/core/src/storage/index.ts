@@ -7,7 +7,7 @@
 export type {
   StorageAdapter, StorageCapabilities, Lease, NewWorkflow, CreateWorkflowResult, CreatedWorkflow, ClaimFilter, ClaimRequest, ClaimedWorkflow,
   NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest, QueueLimit,
-  ActivityRequest, ActivityRow,
+  ActivityRequest, ActivityRow, ForkRequest, SetVersionRequest, WorkerPresence,
 } from './storage-adapter.js';
 export { LATENCY_BOUNDS_MS, latencyClass, latencyClassSql, foldActivityGroups, emptyActivityRow } from './latency-classes.js';
 export type { ActivityGroupRow } from './latency-classes.js';

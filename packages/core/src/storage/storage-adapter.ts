@@ -176,6 +176,72 @@ export interface StorageAdapter {
    * other checkpoint, resets the recovery count. Returns the record after the call.
    */
   retryWorkflow(id: string, now: number): Promise<WorkflowRecord | undefined>;
+
+  /**
+   * Starts a new workflow from another one's checkpoints: a pending workflow `request.id` of the source's
+   * name, kind, queue, priority and arguments (no parent), holding copies of the source's checkpoints at
+   * positions before `fromStep`, and none after; a `created` event naming the source, and a `forked` event on
+   * the source. With checkpoints copied (`fromStep > 0`) it is marked started (`started_at = now`): it
+   * continues a history, and a claim reads the checkpoints of started workflows only. An existing
+   * `request.id` is returned unchanged (`created: false`); an unknown source is `undefined`. Atomic: the
+   * copy is never seen half made.
+   */
+  forkWorkflow(request: ForkRequest): Promise<CreateWorkflowResult | undefined>;
+  /**
+   * Moves unfinished workflows (by id) that are still at version `from` to version `to`, each with a
+   * `version_changed` event; others (finished, or at another version meanwhile) are left alone. Returns the
+   * ids moved.
+   */
+  setVersion(request: SetVersionRequest): Promise<string[]>;
+  /** Unfinished workflows counted by queue and version (null: unpinned), for telling runs no worker serves. */
+  unfinishedVersions(): Promise<Array<{ queue: string; version: string | null; count: number }>>;
+  /**
+   * Stores or refreshes a worker's presence (its heartbeat), and deletes the presences that expired before
+   * `worker.seenAt`, so dead workers leave by themselves.
+   */
+  announceWorker(worker: WorkerPresence): Promise<void>;
+  /** Deletes a worker's presence (it shut down). */
+  withdrawWorker(id: string): Promise<void>;
+  /** The workers whose presence has not expired at `now`. */
+  listWorkers(now: number): Promise<WorkerPresence[]>;
+}
+
+/** What `forkWorkflow` makes. */
+export interface ForkRequest {
+  sourceId: string;
+  /** The new workflow's id. */
+  id: string;
+  /** Checkpoints at positions `0 … fromStep - 1` are copied; the new workflow executes from `fromStep` on. */
+  fromStep: number;
+  version: string | null;
+  /** When the new workflow times out (epoch ms), or null. */
+  deadlineAt: number | null;
+  now: number;
+}
+
+export interface SetVersionRequest {
+  ids: readonly string[];
+  /** The version the workflows must still have (null: unpinned). */
+  from: string | null;
+  to: string;
+  now: number;
+}
+
+/**
+ * A live worker as it announces itself every heartbeat: the versions and queues it serves, so that runs of
+ * a version no live worker serves can be shown as stranded instead of waiting silently.
+ */
+export interface WorkerPresence {
+  /** The worker's id (`workerId`). */
+  id: string;
+  /** The versions whose runs it claims, besides unpinned ones; null for an unpinned worker, which claims every run. */
+  versions: string[] | null;
+  /** The queues it claims from. */
+  queues: string[];
+  /** When it announced itself last (epoch ms). */
+  seenAt: number;
+  /** When it counts as gone unless it announces itself again (epoch ms). */
+  expiresAt: number;
 }
 
 export interface StorageCapabilities {
@@ -300,6 +366,11 @@ export interface ClaimFilter {
   queues: readonly string[];
   /** Workflow and task names this worker can execute; others are left for workers that can. */
   names: readonly string[];
+  /**
+   * A pinned worker's versions: only workflows stored with one of these versions, or with none (unpinned),
+   * are claimed. Undefined (an unpinned worker): workflows of every version are.
+   */
+  versions?: readonly string[];
   now: number;
 }
 

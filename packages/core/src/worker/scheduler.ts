@@ -15,6 +15,8 @@ export interface SchedulerConfig {
   refreshMs: number;
   /** Told when a tick's workflow was created, so the worker claims it at once. */
   onCreated(at: number): void;
+  /** The version each tick's run is pinned to (the runtime's `version`), or null. */
+  version?: string | null;
 }
 
 /**
@@ -92,7 +94,7 @@ export class Scheduler {
         id: tickWorkflowId(schedule.name, tick),
         name: meta.name,
         kind: 'workflow',
-        ...runDefaults(meta, tick),
+        ...runDefaults(meta, tick, this.config.version),
         args: schedule.args,
         parentId: null,
         nextAt: tick,

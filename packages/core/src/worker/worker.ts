@@ -45,6 +45,10 @@ export interface WorkerConfig {
   /** With a storage that notifies: the longest idle wait between looks of its own. */
   idlePollIntervalMs: number;
   inMemoryWaitMs: number;
+  /** A pinned worker's versions (claims only those and unpinned runs); undefined: every run. */
+  serveVersions?: readonly string[];
+  /** The version new child workflows are pinned to (the runtime's `version`), or null. */
+  version?: string | null;
   /** Told when the storage reports that cron schedules changed. */
   onSchedulesChanged?(): void;
   /** Told when an execution on this worker ends, so handles waiting in this process resolve at once. */
@@ -229,6 +233,7 @@ export class Worker {
           owner: config.owner,
           queues: config.queues,
           names,
+          versions: config.serveVersions,
           limit,
           leaseMs: config.leaseMs,
           now: lastClaimAt,
@@ -243,7 +248,7 @@ export class Worker {
       } while (this.claimAgain && !this.stopping);
       if (!this.stopping) {
         const now = clock.now();
-        const next = await storage.nextDueAt({ queues: config.queues, names: registry.names(), now });
+        const next = await storage.nextDueAt({ queues: config.queues, names: registry.names(), versions: config.serveVersions, now });
         if (this.claimAgain) {
           this.planWake(now); // woken while we looked: look again at once
         } else if (next === null || next > now) {
@@ -306,9 +311,9 @@ export class Worker {
    */
   private async lookForDueWork(): Promise<void> {
     if (this.stopping || this.active.size >= this.config.concurrency) return;
-    const { storage, clock, queues, registry } = this.config;
+    const { storage, clock, queues, registry, serveVersions } = this.config;
     try {
-      const next = await storage.nextDueAt({ queues, names: registry.names(), now: clock.now() });
+      const next = await storage.nextDueAt({ queues, names: registry.names(), versions: serveVersions, now: clock.now() });
       if (next !== null) this.wake(next);
     } catch {
       // The poll fallback looks again.
@@ -367,6 +372,7 @@ export class Worker {
           inMemoryWaitMs: config.inMemoryWaitMs,
           wake: (at) => this.wake(at),
           telemetryContext: spanContext,
+          version: config.version ?? null,
         },
         lease,
         executionBody(registration),

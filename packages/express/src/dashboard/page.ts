@@ -42,6 +42,9 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
   <main>
     <div id="banner" class="banner" role="alert" hidden></div>
     <div id="notice" class="notice" role="status" hidden></div>
+    <section id="stranded" class="banner" role="alert" aria-label="Runs stranded by version" hidden>
+      <strong>Stranded by version:</strong> <span id="stranded-text"></span>
+    </section>
     <section class="counts" id="counts" aria-label="Workflows by status">
       ${countCards}
     </section>

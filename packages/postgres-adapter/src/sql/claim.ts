@@ -21,6 +21,12 @@ interface ClaimRow {
 }
 
 /**
+ * A pinned worker claims its versions and unpinned runs; an unpinned one (`:versions` null) every run. A
+ * residual check on the rows the index has found, like the name check, so the statement stays one text.
+ */
+const VERSION_FILTER = '(:versions::text[] IS NULL OR version IS NULL OR version = ANY(:versions::text[]))';
+
+/**
  * Claims due workflows with FOR UPDATE SKIP LOCKED (concurrent workers take disjoint rows without waiting),
  * highest priority first, then earliest due, and returns with each what its execution needs (arguments,
  * deadline, checkpoints and failed attempts: nothing for a first start), so a claim is one round trip.
@@ -47,7 +53,7 @@ function claimSql(queueCount: number, starts: Starts): string {
         SELECT id, status, next_at, started_at, priority FROM {wf}
          WHERE queue = :q${i} AND priority = prio${i}.p AND next_at <= greatest(:now::bigint, {now_db})
            AND (CASE WHEN status = 'running' THEN next_at <= {now_db} ELSE next_at <= :now::bigint END)
-           AND name = ANY(:names::text[])${which}
+           AND name = ANY(:names::text[])${which} AND ${VERSION_FILTER}
          ORDER BY next_at
          LIMIT :limit
          FOR UPDATE SKIP LOCKED
@@ -120,7 +126,7 @@ async function claimFrom(
 ): Promise<Array<ClaimedWorkflow & { firstStart: boolean }>> {
   if (limit <= 0) return [];
   const { owner, names, leaseMs, now } = request;
-  const bindings: Record<string, unknown> = { names, now, limit, owner, leaseMs };
+  const bindings: Record<string, unknown> = { names, now, limit, owner, leaseMs, versions: request.versions ?? null };
   queues.forEach((queue, i) => (bindings[`q${i}`] = queue));
   const rows = await database.rows<ClaimRow>(claimText(queues.length, starts), bindings, trx);
   // In claim order: an UPDATE returns its rows in no particular order.
@@ -184,13 +190,14 @@ async function claimLimited(database: PostgresDatabase, request: ClaimRequest, q
  */
 export async function nextDueAt(database: PostgresDatabase, filter: ClaimFilter): Promise<number | null> {
   const [row] = await database.rows<{ at: string | null }>(
-    `SELECT min(m.next_at) AS at FROM unnest(?::text[]) AS q(queue)
+    `SELECT min(m.next_at) AS at FROM unnest(:queues::text[]) AS q(queue)
      CROSS JOIN LATERAL (
        SELECT w.next_at FROM {wf} w
-        WHERE w.queue = q.queue AND w.next_at IS NOT NULL AND w.status IN ('pending', 'sleeping', 'running') AND w.name = ANY(?::text[])
+        WHERE w.queue = q.queue AND w.next_at IS NOT NULL AND w.status IN ('pending', 'sleeping', 'running') AND w.name = ANY(:names::text[])
+          AND ${VERSION_FILTER}
         ORDER BY w.next_at LIMIT 1
      ) m`,
-    [filter.queues, filter.names],
+    { queues: filter.queues, names: filter.names, versions: filter.versions ?? null },
   );
   return row?.at == null ? null : Number(row.at);
 }

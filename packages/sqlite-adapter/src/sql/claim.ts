@@ -21,8 +21,15 @@ function dueAt(starts: Starts): string {
   return `SELECT id, status, next_at, started_at, lease_owner, priority FROM {p}workflows INDEXED BY {p}workflows_due
      WHERE queue = @queue AND priority = @priority AND next_at IS NOT NULL AND next_at <= @now
        AND status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(@names))${which}
+       AND ${VERSION_FILTER}
      ORDER BY next_at LIMIT @limit`;
 }
+
+/**
+ * A pinned worker claims its versions and unpinned runs; an unpinned one (`@versions` null) every run. A
+ * residual check on rows the index has found, like the name check, so the statement stays one text.
+ */
+const VERSION_FILTER = '(@versions IS NULL OR version IS NULL OR version IN (SELECT value FROM json_each(@versions)))';
 
 /** The priorities of a queue's unfinished rows, highest first: one index probe each (a skip scan). */
 const PRIORITIES = `
@@ -39,13 +46,15 @@ const PRIORITIES = `
  * (highest first) a range read, until `limit` rows are found; then the best of the queues'. Reads about
  * `limit` rows per queue, however large the backlog of due rows or of future ones.
  */
-function dueRows(database: SqliteDatabase, queues: readonly string[], names: readonly string[], now: number, limit: number, starts: Starts): DueRow[] {
+function dueRows(database: SqliteDatabase, filter: ClaimFilter, queues: readonly string[], limit: number, starts: Starts): DueRow[] {
   const candidates: DueRow[] = [];
-  const namesJson = JSON.stringify(names);
+  const { now } = filter;
+  const namesJson = JSON.stringify(filter.names);
+  const versions = versionsJson(filter);
   for (const queue of queues) {
     let found = 0;
     for (const { p: priority } of database.sql(PRIORITIES).all({ queue }) as Array<{ p: number }>) {
-      const rows = database.sql(dueAt(starts)).all({ queue, priority, now, names: namesJson, limit: limit - found }) as DueRow[];
+      const rows = database.sql(dueAt(starts)).all({ queue, priority, now, names: namesJson, versions, limit: limit - found }) as DueRow[];
       candidates.push(...rows);
       found += rows.length;
       if (found >= limit) break; // lower priorities of this queue cannot make the claim
@@ -125,8 +134,8 @@ function claimFrom(
   starts: Starts = 'any',
 ): Array<{ claimed: ClaimedWorkflow; firstStart: boolean }> {
   if (limit <= 0) return [];
-  const { owner, names, leaseMs, now } = request;
-  const due = dueRows(database, queues, names, now, limit, starts);
+  const { owner, leaseMs, now } = request;
+  const due = dueRows(database, request, queues, limit, starts);
   return due.map(({ id, status, next_at: dueAt, started_at: startedAt, lease_owner: previousOwner }) => {
     const recovered = status === 'running';
     // Taking back our own expired lease (a stall, a storage outage) is not a crash: it does not count
@@ -171,10 +180,12 @@ export function nextDueAt(database: SqliteDatabase, filter: ClaimFilter): number
       `SELECT MIN(m) AS at FROM (
          SELECT (SELECT next_at FROM {p}workflows w
                   WHERE w.queue = q.value AND w.next_at IS NOT NULL AND +w.status IN ('pending', 'sleeping', 'running')
-                    AND w.name IN (SELECT value FROM json_each(?))
+                    AND w.name IN (SELECT value FROM json_each(@names)) AND ${VERSION_FILTER}
                   ORDER BY w.next_at LIMIT 1) AS m
-           FROM json_each(?) q)`,
+           FROM json_each(@queues) q)`,
     )
-    .get(JSON.stringify(filter.names), JSON.stringify(filter.queues)) as { at: number | null };
+    .get({ names: JSON.stringify(filter.names), queues: JSON.stringify(filter.queues), versions: versionsJson(filter) }) as { at: number | null };
   return row.at;
 }
+
+const versionsJson = (filter: ClaimFilter) => (filter.versions === undefined ? null : JSON.stringify(filter.versions));

@@ -25,8 +25,8 @@ export function childStep(host: StepHost, meta: WorkflowMeta, args: unknown[]): 
       // refused and this execution gives up; a new owner creates it), and a cancel cascades to it.
       const { created, record } = await host.write(() =>
         storage.createWorkflow({
-          id: childId, name: meta.name, kind: 'workflow', ...runDefaults(meta, now), args: encodedArgs, parentId: host.workflowId, nextAt: now, now,
-          parentLease: host.lease,
+          id: childId, name: meta.name, kind: 'workflow', ...runDefaults(meta, now, host.services.version), args: encodedArgs, parentId: host.workflowId,
+          nextAt: now, now, parentLease: host.lease,
         }),
       );
       if (record.name !== meta.name) throw new WorkflowConflictError(childId, record.name, meta.name);

@@ -3,7 +3,12 @@ import type { WorkflowRecord } from '../../foundation/types.js';
 import { UNFINISHED, type MemoryStore } from './memory-store.js';
 
 function claimable(r: WorkflowRecord, filter: ClaimFilter): boolean {
-  return UNFINISHED.includes(r.status) && filter.queues.includes(r.queue) && filter.names.includes(r.name);
+  return (
+    UNFINISHED.includes(r.status) &&
+    filter.queues.includes(r.queue) &&
+    filter.names.includes(r.name) &&
+    (filter.versions === undefined || r.version === null || filter.versions.includes(r.version))
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { LeaseLostError } from '../../foundation/errors.js';
-import type { Lease } from '../../storage/storage-adapter.js';
+import type { Lease, WorkerPresence } from '../../storage/storage-adapter.js';
 import type { EventRecord, EventType, ScheduleRecord, StepRecord, WorkflowRecord, WorkflowStatus } from '../../foundation/types.js';
 
 /** A stored signal. */
@@ -44,6 +44,8 @@ export class MemoryStore {
   readonly starts = new Map<string, number[]>();
   /** What each worker (by owner) last asked `claim` for: lets the testing kit tell work held back from work nobody runs. */
   readonly claimers = new Map<string, { queues: readonly string[]; names: readonly string[] }>();
+  /** Live workers' presences, by id. */
+  readonly workers = new Map<string, WorkerPresence>();
   /** The application's own data, written by transactional steps (see `MemoryTransaction`). */
   readonly data = new Map<string, unknown>();
   migrated = false;

@@ -8,6 +8,7 @@ import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from '
 import { receiveSignal, sendSignal } from './signals.js';
 import { loadExecution, recordRetry, recordStep } from './steps.js';
 import { complete, fail, release, suspend } from './transitions.js';
+import { announceWorker, forkWorkflow, listWorkers, setVersion, unfinishedVersions, withdrawWorker } from './versions.js';
 
 /** The storage contract's operations on the store, each one module's function: checked against the contract here. */
 export const OPERATIONS: OperationsOn<MemoryStore> = {
@@ -17,4 +18,5 @@ export const OPERATIONS: OperationsOn<MemoryStore> = {
   claim, nextDueAt, loadExecution, renewLeases,
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,
+  forkWorkflow, setVersion, unfinishedVersions, announceWorker, withdrawWorker, listWorkers,
 };

@@ -18,7 +18,7 @@ const READ_ONLY = document.body.dataset.readOnly === 'true';
 const ACTIVITY_EVERY_MS = 10_000;
 
 const list = new WorkflowList((id) => select(id));
-const detail = new WorkflowDetail(READ_ONLY);
+const detail = new WorkflowDetail(READ_ONLY, (fromStep) => void fork(fromStep));
 const stats = new StatsPanel();
 const filters = byId<HTMLFormElement>('filters');
 let busy = false;
@@ -84,6 +84,21 @@ async function act(action: 'retry' | 'cancel', button: HTMLButtonElement): Promi
     banner(`Could not ${action} ${id}: ${(error as Error).message}`);
   } finally {
     button.disabled = false;
+  }
+}
+
+/** Starts a new run of the selected workflow from step `fromStep` (its earlier checkpoints reused), and shows it. */
+async function fork(fromStep: number): Promise<void> {
+  const id = list.selected;
+  if (!id) return;
+  try {
+    const body = await api<{ workflow: { id: string; status: string } }>(`api/workflows/${encodeURIComponent(id)}/fork`, 'POST', { fromStep });
+    notice(`Forked ${id} from step ${fromStep}: the new run ${body.workflow.id} is ${body.workflow.status}.`);
+    banner('');
+    select(body.workflow.id);
+    for (const ms of [0, 300, 1000]) setTimeout(refresh, ms);
+  } catch (error) {
+    banner(`Could not fork ${id} from step ${fromStep}: ${(error as Error).message}`);
   }
 }
 

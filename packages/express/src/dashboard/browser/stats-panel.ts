@@ -15,6 +15,16 @@ interface Sample {
 
 type QueueRow = Partial<Record<WorkflowStatusJson | 'due', number>>;
 
+/** Runs of a version no live worker serves: they wait for a worker that is not there, so say it loudly. */
+function renderStranded(stats: StatsJson): void {
+  const section = byId('stranded');
+  section.hidden = stats.stranded.length === 0;
+  if (section.hidden) return;
+  const runs = stats.stranded.map((row) => `${row.count} of version ${row.version} on queue ${row.queue}`).join(', ');
+  const workers = stats.workers.map((w) => `${w.id} (${w.versions === null ? 'every version' : w.versions.join(', ')})`).join(', ') || 'none';
+  byId('stranded-text').textContent = `${runs}: no live worker serves them (live workers: ${workers}). Start a worker of that version, or move them with steadfast migrate-version.`;
+}
+
 /** The counts by status, the queue-depth chart (sampled while the page is open) and the queues table. */
 export class StatsPanel {
   private readonly samples: Sample[] = [];
@@ -37,6 +47,7 @@ export class StatsPanel {
       body.appendChild(tr);
     }
     if (!body.firstChild) body.appendChild(emptyRow(6, 'No workflows yet.'));
+    renderStranded(stats);
   }
 
   private renderChart(): void {

@@ -24,6 +24,9 @@ export class StepWaterfall {
   private readonly open = new Set<number>();
   private workflowId: string | null = null;
 
+  /** With `onFork` (not read-only), each opened step offers to re-run the workflow from it as a new run. */
+  constructor(private readonly onFork?: (fromStep: number) => void) {}
+
   render(detail: WorkflowDetailJson, now: number): void {
     const { workflow, steps } = detail;
     if (workflow.id !== this.workflowId) {
@@ -82,6 +85,18 @@ export class StepWaterfall {
       const list = h('ul', 'retries');
       for (const retry of step.retries) list.appendChild(h('li', '', retryText(retry)));
       append(td, h('h4', '', 'Retries'), list);
+    }
+    const onFork = this.onFork;
+    if (onFork) {
+      const fork = h('button', 'fork', `Re-run from step ${step.position} (fork)`);
+      fork.type = 'button';
+      fork.title = `A new run that reuses the checkpoints before step ${step.position} and executes from it on`;
+      fork.dataset.fork = String(step.position);
+      fork.addEventListener('click', (event) => {
+        event.stopPropagation();
+        onFork(step.position);
+      });
+      td.appendChild(fork);
     }
     const tr = append(h('tr', 'step-detail'), td);
     tr.dataset.position = String(step.position);

@@ -6,9 +6,14 @@ import { StepWaterfall } from './step-waterfall.js';
 
 /** One workflow: its record, error, steps (a waterfall), timeline, arguments and result. */
 export class WorkflowDetail {
-  private readonly waterfall = new StepWaterfall();
+  private readonly waterfall: StepWaterfall;
 
-  constructor(private readonly readOnly: boolean) {}
+  constructor(
+    private readonly readOnly: boolean,
+    onFork: (fromStep: number) => void,
+  ) {
+    this.waterfall = new StepWaterfall(readOnly ? undefined : onFork);
+  }
 
   render(detail: WorkflowDetailJson, now = Date.now()): void {
     const w = detail.workflow;

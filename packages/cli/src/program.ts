@@ -21,6 +21,8 @@ const EXAMPLES = `Examples:
   steadfast list --status failed,sleeping --limit 20
   steadfast show checkout-o-1 --json
   steadfast retry checkout-o-1
+  steadfast retry --name orders.checkout --created-before 2h          (counts; add --yes to retry them)
+  steadfast cancel --concurrency-key tenant-42 --status pending --yes
   steadfast signal approval-42 approved '{"by":"ada"}'
   steadfast purge --older-than 30d --status completed
   steadfast stats --database sqlite:steadfast.db`;

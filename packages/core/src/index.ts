@@ -33,6 +33,7 @@ export { WorkflowHandle } from './client/workflow-handle.js';
 export type { WorkflowInfo, WorkflowEvent } from './client/workflow-handle.js';
 export type { WorkflowStep, WorkflowStepStatus } from './client/workflow-steps.js';
 export type { ActivityOptions, WorkflowActivity, ActivityBucket, ActivitySummary, LatencySummary } from './client/workflow-activity.js';
+export type { BulkFilter, BulkOptions } from './client/bulk-operations.js';
 export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, RuntimeStats } from './client/start-options.js';
 export type { StorageAdapter } from './storage/storage-adapter.js';
 

@@ -2,6 +2,7 @@ import express, { type Request, type Router } from 'express';
 import type { ListWorkflowsFilter, WorkflowStatus } from '@steadfast/core';
 import { toJsonValue, workflowToJson } from '@steadfast/core/integration';
 import { activityHandler } from './activity-route.js';
+import { bulkHandlers } from './bulk-route.js';
 import { ApiError, asyncHandler } from './api-error.js';
 import { WORKFLOW_STATUSES } from '@steadfast/core';
 import { decodeCursor, listPage } from './list-page.js';
@@ -17,6 +18,7 @@ import { workflowDetail } from './workflow-detail.js';
  * - `POST /api/workflows/:id/retry` → `{ workflow }` (a failed workflow resumes from its last checkpoint)
  * - `POST /api/workflows/:id/cancel` → `{ workflow }`
  * - `POST /api/workflows/:id/signal` with body `{ name, payload }` → `{ workflow }`
+ * - `POST /api/bulk/cancel`, `/retry`, `/purge` with body `{ filter, dryRun? }` → `{ action, dryRun, count }`
  * - `GET  /api/stats` → `{ byStatus, counts, due, at }`
  * - `GET  /api/activity?window=&bucket=` → what finished per bucket (default the last hour in minutes)
  */
@@ -61,6 +63,8 @@ export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions)
     });
     res.json({ workflow: workflowToJson(await (await runtime.getWorkflow(id)).info()) });
   }));
+
+  for (const [action, handlers] of bulkHandlers(runtime)) router.post(`/bulk/${action}`, mutation, ...handlers);
 
   router.get('/stats', asyncHandler(async (_req, res) => {
     const stats = await runtime.stats();

@@ -159,6 +159,13 @@ export interface StatsJson {
   at: string;
 }
 
+/** `POST /api/bulk/:action`: how many workflows were acted on (or, with `dryRun`, match). */
+export interface BulkResultJson {
+  action: string;
+  dryRun: boolean;
+  count: number;
+}
+
 /** Every error answer. */
 export interface ApiErrorJson {
   error: { code: string; message: string };

@@ -1,4 +1,5 @@
 import type { PostgresDatabase } from './postgres-database.js';
+import { table } from './sql/tables.js';
 
 /** Schema versions, applied in order, each once. Never edit a shipped one: add the next. */
 const MIGRATIONS: string[] = [
@@ -83,6 +84,28 @@ const MIGRATIONS: string[] = [
   // 5: claims in claim order (priority, then due time) over unfinished rows only, so a claim stops after
   // `limit` rows however large the backlog or the number of finished rows.
   `CREATE INDEX {prefix}workflows_due ON {wf} (queue, priority DESC, next_at) WHERE next_at IS NOT NULL;`,
+  // 6: tenants. workflows.concurrency_key (bulk operations select by it; IF NOT EXISTS, since another migration
+  // may add it too), and what running workflows publish: events (the latest value per key) and streams (chunks
+  // by position; a null `data` ends the stream), each with the step that wrote it.
+  `ALTER TABLE {wf} ADD COLUMN IF NOT EXISTS concurrency_key text;
+   CREATE INDEX IF NOT EXISTS {prefix}workflows_concurrency_key ON {wf} (concurrency_key, created_at) WHERE concurrency_key IS NOT NULL;
+   CREATE TABLE {table:workflow_events} (
+     workflow_id text NOT NULL,
+     key text NOT NULL,
+     value text NOT NULL,
+     seq integer NOT NULL,
+     updated_at bigint NOT NULL,
+     PRIMARY KEY (workflow_id, key)
+   );
+   CREATE TABLE {table:stream_chunks} (
+     workflow_id text NOT NULL,
+     key text NOT NULL,
+     position integer NOT NULL,
+     data text,
+     seq integer NOT NULL,
+     created_at bigint NOT NULL,
+     PRIMARY KEY (workflow_id, key, position)
+   );`,
 ];
 
 /**
@@ -107,7 +130,8 @@ export async function migrate(database: PostgresDatabase, now: number): Promise<
         .replaceAll('{signals}', tables.signals)
         .replaceAll('{schedules}', tables.schedules)
         .replaceAll('{queue_starts}', tables.queueStarts)
-        .replaceAll('{prefix}', prefix);
+        .replaceAll('{prefix}', prefix)
+        .replace(/\{table:([a-z_]+)\}/g, (_, name: string) => table(database, name));
       await trx.raw(sql);
       await trx.raw(`INSERT INTO ${tables.migrations} (version, applied_at) VALUES (?, ?)`, [version, now]);
     }

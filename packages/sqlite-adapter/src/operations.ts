@@ -1,6 +1,7 @@
 import type { OperationsOn } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { activity } from './sql/activity.js';
+import { cancelWorkflows, countWorkflows, purgeWorkflows, selectWorkflows } from './sql/bulk.js';
 import { cancelWorkflow, retryWorkflow } from './sql/cancel-retry.js';
 import { claim, nextDueAt } from './sql/claim.js';
 import { createWorkflow, createWorkflows } from './sql/create-workflow.js';
@@ -18,6 +19,7 @@ export const OPERATIONS: OperationsOn<SqliteDatabase> = {
   createWorkflow, createWorkflows, getWorkflow, listWorkflows, history, listSteps, unfinishedNames,
   upsertSchedule, deleteSchedule, listSchedules, advanceSchedule,
   stats, activity, purge,
+  selectWorkflows, countWorkflows, cancelWorkflows, purgeWorkflows,
   claim, nextDueAt, loadExecution, renewLeases,
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,
@@ -26,4 +28,5 @@ export const OPERATIONS: OperationsOn<SqliteDatabase> = {
 /** The operations that only read: a turn of nothing but reads needs no transaction. */
 export const READS: ReadonlySet<keyof typeof OPERATIONS> = new Set([
   'getWorkflow', 'listWorkflows', 'history', 'listSteps', 'unfinishedNames', 'listSchedules', 'stats', 'activity', 'nextDueAt', 'loadExecution',
+  'selectWorkflows', 'countWorkflows',
 ] as const);

@@ -18,6 +18,7 @@ export interface CreateRequest {
   priority?: number;
   dedupeKey?: string;
   debounce?: boolean;
+  concurrencyKey?: string;
 }
 
 /** Validates and encodes a new workflow or job; everything is checked here, before anything is stored. */
@@ -41,6 +42,7 @@ export function newWorkflowInput(meta: StepMeta, kind: WorkflowKind, args: unkno
     deadlineAt: defaults.deadlineAt,
     dedupeKey: request.dedupeKey ?? null,
     debounce: request.debounce ?? false,
+    concurrencyKey: request.concurrencyKey === undefined ? null : validateName(request.concurrencyKey, `concurrencyKey of ${meta.name}`),
     now,
   };
 }

@@ -12,6 +12,7 @@ import { purgeExpired } from '../storage/purge-expired.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
+import { BulkOperations, type BulkFilter, type BulkOptions } from './bulk-operations.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from './start-options.js';
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
@@ -66,11 +67,22 @@ export class WorkflowClient implements HandleClient {
   private readonly settleWaiters = new Map<string, Set<(end?: WorkflowEnd) => void>>();
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private readonly bulk: BulkOperations;
 
   constructor(options: WorkflowClientOptions, binding?: ClientBinding) {
     if (binding === undefined) checkKnownOptions(options, CLIENT_OPTION_KEYS, 'WorkflowClient');
     this.options = resolveClientOptions(options, 'WorkflowClient');
     this.binding = binding ?? { localWorker: () => undefined };
+    this.bulk = new BulkOperations({
+      storage: this.options.storage,
+      now: () => this.clock.now(),
+      ensureReady: () => this.ensureReady(),
+      retry: (id) => this.retry(id),
+      cancelled: (id) => {
+        this.binding.localWorker()?.cancelled(id);
+        this.notifySettled(id);
+      },
+    });
   }
 
   get storage(): StorageAdapter {
@@ -95,14 +107,14 @@ export class WorkflowClient implements HandleClient {
    */
   async startWorkflow<F extends AnyFn>(fn: F, args: Parameters<F>, options: StartWorkflowOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
     const meta = entry(fn, 'workflow', 'startWorkflow');
-    checkOptionKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority'], 'startWorkflow');
+    checkOptionKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], 'startWorkflow');
     return this.create(meta, 'workflow', args, { ...options, at: options.startAt, atName: 'startAt' });
   }
 
   /** Enqueues a task as a durable delayed job with its retry policy. Idempotent by `id` like `startWorkflow`. */
   async enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options: EnqueueOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
     const meta = entry(taskFn, 'task', 'enqueue');
-    checkOptionKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce'], 'enqueue');
+    checkOptionKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce', 'concurrencyKey'], 'enqueue');
     const dedupeKey = options.dedupeKey === undefined ? undefined : validateName(options.dedupeKey, `dedupeKey of ${meta.name}`);
     let delay = options.delay;
     if (options.debounce !== undefined) {
@@ -133,14 +145,14 @@ export class WorkflowClient implements HandleClient {
   }
 
   private async createMany(meta: StepMeta, kind: WorkflowKind, method: string, items: ReadonlyArray<ManyItem<unknown[]>>, options: ManyOptions): Promise<WorkflowHandle<any>[]> {
-    checkOptionKeys(options, ['startAt', 'delay', 'queue', 'priority'], method);
+    checkOptionKeys(options, ['startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], method);
     if (!Array.isArray(items)) throw new ValidationError(`${method} expects an array of items (argument arrays, or { args, ...options }), got ${describe(items)}`);
     const now = this.clock.now();
     const inputs = items.map((item, i) => {
       const label = `${method} items[${i}]`;
       try {
         const own: ItemOptions = Array.isArray(item) ? { args: item } : (item as ItemOptions);
-        checkOptionKeys(own, ['args', 'id', 'dedupeKey', 'startAt', 'delay', 'queue', 'priority'], label);
+        checkOptionKeys(own, ['args', 'id', 'dedupeKey', 'startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], label);
         const request: Omit<ItemOptions, 'args'> = { ...options, ...withoutArgs(own) };
         if (own.startAt !== undefined && options.delay !== undefined && own.delay === undefined) delete request.delay;
         if (own.delay !== undefined && options.startAt !== undefined && own.startAt === undefined) delete request.startAt;
@@ -300,6 +312,30 @@ export class WorkflowClient implements HandleClient {
       throw new ValidationError(`workflow ${id} is ${record?.status ?? 'gone'}; only a failed workflow can be retried`);
     }
     this.binding.localWorker()?.wake();
+  }
+
+  /**
+   * Cancels every unfinished workflow matching the filter (with its unfinished children), in batches of
+   * bounded transactions; returns how many. With `{ dryRun: true }`, counts them and changes nothing. Run it
+   * again to resume an interrupted one.
+   *
+   * @example
+   * ```ts
+   * const cancelled = await client.cancelMany({ concurrencyKey: 'tenant-42', status: ['pending', 'sleeping'] });
+   * ```
+   */
+  cancelMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.bulk.cancelMany(filter, options);
+  }
+
+  /** Retries every failed workflow matching the filter, as `retry(id)` does; returns how many. See {@link cancelMany}. */
+  retryMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.bulk.retryMany(filter, options);
+  }
+
+  /** Deletes every finished workflow matching the filter (not one whose parent is unfinished); returns how many. See {@link cancelMany}. */
+  purgeMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.bulk.purgeMany(filter, options);
   }
 
   /** Workflow counts by queue and status, and the backlog (due but not yet claimed) per queue. */

@@ -8,6 +8,7 @@
  * judging lease expiry by the database clock behaves the same as one judging it by `now`.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
+import { describeBulkCases } from './bulk-cases.js';
 import { describeChildCases } from './child-cases.js';
 import { describeClaimCases } from './claim-cases.js';
 import { SuiteContext, type ConformanceTarget } from './context.js';
@@ -68,5 +69,6 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
     describeStatsCases(ctx);
     describeInspectionCases(ctx);
     describePurgeCases(ctx);
+    describeBulkCases(ctx);
   });
 }

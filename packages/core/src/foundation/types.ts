@@ -61,6 +61,8 @@ export interface WorkflowRecord {
   deadlineAt: number | null;
   /** The `dedupeKey` it was enqueued with, or null. */
   dedupeKey: string | null;
+  /** The `concurrencyKey` it was started or enqueued with (stored; bulk operations select by it), or null. */
+  concurrencyKey: string | null;
   leaseOwner: string | null;
   leaseEpoch: number;
   /** How many times an execution was started (claims). */

@@ -9,6 +9,7 @@ import { resolveQueueOptions, type QueueOptions, type ResolvedQueue } from '../d
 import { Registry, type Registration } from '../definition/registry.js';
 import type { ScheduleOptions } from '../definition/schedule.js';
 import { entryMeta } from '../definition/step-meta.js';
+import type { BulkFilter, BulkOptions } from '../client/bulk-operations.js';
 import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from '../client/start-options.js';
 import type { ActivityOptions, WorkflowActivity } from '../client/workflow-activity.js';
@@ -281,6 +282,21 @@ export class Runtime implements EntryOwner {
   /** {@inheritDoc WorkflowClient.activity} */
   activity(options?: ActivityOptions): Promise<WorkflowActivity> {
     return this.client.activity(options);
+  }
+
+  /** {@inheritDoc WorkflowClient.cancelMany} */
+  cancelMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.client.cancelMany(filter, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.retryMany} */
+  retryMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.client.retryMany(filter, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.purgeMany} */
+  purgeMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.client.purgeMany(filter, options);
   }
 
   /** {@inheritDoc WorkflowClient.purge} */

@@ -9,6 +9,8 @@ export type {
   NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest, QueueLimit,
   ActivityRequest, ActivityRow,
 } from './storage-adapter.js';
+export type { WorkflowSelection, WorkflowRef } from './workflow-selection.js';
+export { MAX_SELECTED_IDS } from './workflow-selection.js';
 export { LATENCY_BOUNDS_MS, latencyClass, latencyClassSql, foldActivityGroups, emptyActivityRow } from './latency-classes.js';
 export type { ActivityGroupRow } from './latency-classes.js';
 export { bindOperations } from './operations.js';

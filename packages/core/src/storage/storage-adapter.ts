@@ -8,6 +8,7 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from '../foundation/types.js';
+import type { WorkflowRef, WorkflowSelection } from './workflow-selection.js';
 
 /**
  * The storage contract: the few primitives the runtime needs, implemented by each adapter and held to the
@@ -99,6 +100,26 @@ export interface StorageAdapter {
    * parent is kept. Adapters shared by several workers let one purge at a time (others return 0).
    */
   purge(request: PurgeRequest): Promise<number>;
+
+  /**
+   * Up to `limit` workflows matching `selection` in creation order (oldest first, ties by id), after `after`
+   * if given: the batches of a bulk operation. Reads ids and creation times only, never payloads.
+   */
+  selectWorkflows(selection: WorkflowSelection, after: WorkflowRef | null, limit: number): Promise<WorkflowRef[]>;
+  /** How many workflows match `selection`: what a bulk operation's dry run reports. */
+  countWorkflows(selection: WorkflowSelection): Promise<number>;
+  /**
+   * Cancels those of `ids` whose status is in `statuses` (unfinished ones), each as `cancelWorkflow` does
+   * (its unfinished descendants too, running executions fenced out, its parent woken), in one transaction.
+   * Returns the ids of those of `ids` it cancelled.
+   */
+  cancelWorkflows(ids: readonly string[], statuses: readonly WorkflowStatus[], now: number): Promise<string[]>;
+  /**
+   * Deletes those of `ids` whose status is in `statuses` (finished ones) and whose parent is not unfinished,
+   * with their steps, events, signals, published events and stream chunks, in one transaction. Unlike
+   * `purge` it never defers to another purger. Returns how many were deleted.
+   */
+  purgeWorkflows(ids: readonly string[], statuses: readonly WorkflowStatus[]): Promise<number>;
 
   /**
    * Claims up to `limit` claimable workflows (pending or sleeping and due, or running with an expired lease),
@@ -271,6 +292,8 @@ export interface NewWorkflow {
   dedupeKey?: string | null;
   /** With `dedupeKey`: a pending duplicate takes these `args` and `nextAt` (the last call wins). */
   debounce?: boolean;
+  /** Stored with the workflow (bulk operations select by it). Default null. */
+  concurrencyKey?: string | null;
   now: number;
 }
 

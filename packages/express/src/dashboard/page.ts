@@ -2,9 +2,18 @@ import { WORKFLOW_STATUSES } from '@steadfast/core';
 
 /** What the dashboard page needs to know about its router. */
 export interface DashboardPageOptions {
-  /** Hide Retry and Cancel: the router refuses mutations. */
+  /** Hide Retry, Cancel and the selection's bulk actions: the router refuses mutations. */
   readOnly: boolean;
 }
+
+/** What to do with the workflows ticked in the list (hidden until one is); each asks for confirmation with the count it would change. */
+const BULK_BAR = `<div class="bulk-bar" id="bulk-bar" hidden>
+          <span id="bulk-count"></span>
+          <button type="button" class="primary" id="bulk-retry">Retry selected</button>
+          <button type="button" class="danger" id="bulk-cancel">Cancel selected</button>
+          <button type="button" class="danger" id="bulk-purge">Delete selected</button>
+          <button type="button" id="bulk-clear">Clear selection</button>
+        </div>`;
 
 /**
  * The dashboard's HTML. Every URL in it is relative (`dashboard.css`, `dashboard.js`, and `api/...` in the
@@ -80,9 +89,10 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
           <button type="submit" class="primary">Apply</button>
           <button type="button" id="clear-filters">Clear</button>
         </form>
+        ${options.readOnly ? '' : BULK_BAR}
         <table id="list" class="fixed">
-          <colgroup><col class="c-id"><col class="c-name"><col class="c-queue"><col class="c-status"><col class="c-attempts"><col class="c-date"></colgroup>
-          <thead><tr><th>id</th><th>name</th><th>queue</th><th>status</th><th class="num">attempts</th><th>updated</th></tr></thead>
+          <colgroup>${options.readOnly ? '' : '<col class="c-pick">'}<col class="c-id"><col class="c-name"><col class="c-queue"><col class="c-status"><col class="c-attempts"><col class="c-date"></colgroup>
+          <thead><tr>${options.readOnly ? '' : '<th><input type="checkbox" id="pick-page" aria-label="Select every workflow on this page"></th>'}<th>id</th><th>name</th><th>queue</th><th>status</th><th class="num">attempts</th><th>updated</th></tr></thead>
           <tbody></tbody>
         </table>
         <p class="empty" id="list-empty" hidden>No workflows match these filters.</p>

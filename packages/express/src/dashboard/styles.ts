@@ -82,7 +82,9 @@ table.fixed { table-layout: fixed; }
 td.clip { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 td.num, th.num { text-align: right; }
 col.c-id { width: 24%; } col.c-name { width: 20%; } col.c-queue { width: 13%; } col.c-status { width: 86px; }
-col.c-attempts { width: 64px; } col.c-date { width: 140px; }
+col.c-attempts { width: 64px; } col.c-date { width: 140px; } col.c-pick { width: 32px; }
+.bulk-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin-bottom: 10px; padding: 6px 10px; background: #eef4ff; border-radius: 6px; }
+.bulk-bar[hidden] { display: none; } .bulk-bar #bulk-count { font-weight: 600; margin-right: 4px; }
 td.date { font-size: 12px; white-space: nowrap; }
 #queues col.c-queue { width: 34%; }
 .pager { display: flex; align-items: center; gap: 10px; margin-top: 10px; }

@@ -3,31 +3,47 @@ import type { PostgresDatabase } from '../postgres-database.js';
 import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
 
+const ALL_STATUSES = ['pending', 'running', 'sleeping', 'completed', 'failed', 'cancelled'];
+
 /**
  * Cancels an unfinished workflow and its unfinished descendants in one statement; epochs move on so running
- * executions' next writes are refused. The root keeps `reason` as its error, and its parent is woken.
+ * executions' next writes are refused. The root keeps `reason` as its error, and its parent is woken. A
+ * finished root's unfinished descendants are cancelled too.
  */
 export async function cancelWorkflow(database: PostgresDatabase, id: string, now: number, reason?: string): Promise<WorkflowRecord | undefined> {
-  await database.rows(
+  await cancelTrees(database, [id], ALL_STATUSES, now, reason ?? null);
+  return getWorkflow(database, id);
+}
+
+/**
+ * Cancels the trees under the roots of `ids` in `statuses`, in one statement: every unfinished workflow in them
+ * (epochs move on), a `cancelled` event each (`by` the root for a descendant), and the parents of the cancelled
+ * roots woken (unless cancelled here too: a row is changed once per statement). A root below another root is
+ * its own root. Returns the ids of the roots that were cancelled.
+ */
+export async function cancelTrees(database: PostgresDatabase, ids: readonly string[], statuses: readonly string[], now: number, reason: string | null): Promise<string[]> {
+  const rows = await database.rows<{ id: string }>(
     `WITH RECURSIVE tree AS (
-       SELECT id FROM {wf} WHERE id = ?
-       UNION SELECT w.id FROM {wf} w JOIN tree t ON w.parent_id = t.id
+       SELECT id, id AS root FROM {wf} WHERE id = ANY(:ids::text[]) AND status = ANY(:statuses::text[])
+       UNION SELECT w.id, t.root FROM {wf} w JOIN tree t ON w.parent_id = t.id WHERE w.id <> ALL(:ids::text[])
      ), c AS (
-       UPDATE {wf} w SET status = 'cancelled', error = CASE WHEN w.id = ? THEN ?::text END, next_at = NULL, lease_owner = NULL,
-              lease_epoch = w.lease_epoch + 1, finished_at = ?, updated_at = ?
+       UPDATE {wf} w SET status = 'cancelled', error = CASE WHEN w.id = tree.root THEN :reason::text END, next_at = NULL, lease_owner = NULL,
+              lease_epoch = w.lease_epoch + 1, finished_at = :now, updated_at = :now
          FROM tree WHERE w.id = tree.id AND w.status IN ('pending', 'running', 'sleeping')
-       RETURNING w.id, w.parent_id
+       RETURNING w.id, w.parent_id, tree.root
      ), ev AS (
        INSERT INTO {events} (workflow_id, type, seq, data, at)
-       SELECT id, 'cancelled', NULL, CASE WHEN id = ? THEN NULL ELSE json_build_object('by', ?::text)::text END, ? FROM c
+       SELECT id, 'cancelled', NULL, CASE WHEN id = root THEN NULL ELSE json_build_object('by', root)::text END, :now FROM c
      ), p AS (
-       UPDATE {wf} x SET next_at = CASE WHEN x.status = 'sleeping' AND (x.next_at IS NULL OR x.next_at > ?::bigint) THEN ?::bigint ELSE x.next_at END
-         FROM c WHERE c.id = ? AND x.id = c.parent_id RETURNING x.status
+       UPDATE {wf} x SET next_at = CASE WHEN x.status = 'sleeping' AND (x.next_at IS NULL OR x.next_at > :now::bigint) THEN :now::bigint ELSE x.next_at END
+         FROM c WHERE c.id = c.root AND x.id = c.parent_id AND x.id NOT IN (SELECT id FROM c) RETURNING x.status
+     ), notified AS (
+       SELECT count(pg_notify(:channel, :nowText)) AS woke FROM p WHERE p.status = 'sleeping'
      )
-     SELECT (SELECT count(*) FROM c) AS cancelled, (SELECT count(pg_notify(?, ?)) FROM p WHERE p.status = 'sleeping') AS woke`,
-    [id, id, reason ?? null, now, now, id, id, now, now, now, id, database.channel, String(now)],
+     SELECT c.id FROM c, notified WHERE c.id = c.root`,
+    { ids, statuses, now, reason, channel: database.channel, nowText: String(now) },
   );
-  return getWorkflow(database, id);
+  return rows.map((row) => row.id);
 }
 
 /** Makes a failed workflow pending again, discarding only the checkpoint of the step that failed it. */

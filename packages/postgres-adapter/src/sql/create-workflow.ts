@@ -10,11 +10,11 @@ import { getWorkflow, toRecord } from './read-workflows.js';
 const CREATE_MANY = `
   WITH input AS (
     SELECT * FROM unnest(:ids::text[], :names::text[], :kinds::text[], :versions::text[], :queues::text[], :priorities::int[], :args::text[],
-                         :parents::text[], :nextAts::bigint[], :deadlines::bigint[], :dedupes::text[], :nows::bigint[])
-      WITH ORDINALITY AS i(id, name, kind, version, queue, priority, args, parent_id, next_at, deadline_at, dedupe_key, now, ord)
+                         :parents::text[], :nextAts::bigint[], :deadlines::bigint[], :dedupes::text[], :nows::bigint[], :concurrencyKeys::text[])
+      WITH ORDINALITY AS i(id, name, kind, version, queue, priority, args, parent_id, next_at, deadline_at, dedupe_key, now, concurrency_key, ord)
   ), ins AS (
-    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
-    SELECT id, name, kind, version, queue, priority, 'pending', args, parent_id, next_at, deadline_at, dedupe_key, now, now FROM input ORDER BY ord
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+    SELECT id, name, kind, version, queue, priority, 'pending', args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, now, now FROM input ORDER BY ord
     ON CONFLICT DO NOTHING RETURNING *
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
@@ -36,6 +36,7 @@ async function insertMany(database: PostgresDatabase, inputs: NewWorkflow[]): Pr
     deadlines: inputs.map((w) => w.deadlineAt),
     dedupes: inputs.map((w) => w.dedupeKey ?? null),
     nows: inputs.map((w) => w.now),
+    concurrencyKeys: inputs.map((w) => w.concurrencyKey ?? null),
     channel: database.channel,
   });
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -98,14 +99,14 @@ export async function createWorkflows(database: PostgresDatabase, inputs: readon
 async function createOne(database: PostgresDatabase, w: NewWorkflow): Promise<CreateWorkflowResult> {
   const [inserted] = await database.rows<WorkflowRow>(
     `WITH ins AS (
-       INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *
+       INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *
      ), ev AS (
        INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, 'created', NULL, ?, ? FROM ins
      )
      SELECT ins.*, pg_notify(?, ins.next_at::text) AS notified FROM ins`,
     [
-      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.now, w.now,
+      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.concurrencyKey ?? null, w.now, w.now,
       JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now,
       database.channel,
     ],

@@ -1,5 +1,6 @@
 import type { OperationsOn } from '../../storage/operations.js';
 import type { MemoryStore } from './memory-store.js';
+import { cancelWorkflows, countWorkflows, purgeWorkflows, selectWorkflows } from './bulk.js';
 import { cancelWorkflow, retryWorkflow } from './cancel-retry.js';
 import { activity, listSteps } from './inspect.js';
 import { claim, nextDueAt, renewLeases } from './claim.js';
@@ -14,6 +15,7 @@ export const OPERATIONS: OperationsOn<MemoryStore> = {
   createWorkflow, createWorkflows, getWorkflow, listWorkflows, history, listSteps, unfinishedNames,
   upsertSchedule, deleteSchedule, listSchedules, advanceSchedule,
   stats, activity, purge,
+  selectWorkflows, countWorkflows, cancelWorkflows, purgeWorkflows,
   claim, nextDueAt, loadExecution, renewLeases,
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,

@@ -20,6 +20,7 @@ export { nextTick, tickWorkflowId } from './definition/schedule.js';
 // What a workflow body calls
 export { sleep, runAt, now, random, uuid, waitForSignal, patched, workflowLogger, taskContext } from './authoring/step-functions.js';
 export type { WaitForSignalOptions } from './authoring/step-functions.js';
+export { setEvent, writeStream, closeStream } from './authoring/publish-functions.js';
 export type { TaskContext } from './execution/scope.js';
 export type { ReplayAwareLogger } from './execution/replay-aware-logger.js';
 
@@ -34,6 +35,7 @@ export type { WorkflowInfo, WorkflowEvent } from './client/workflow-handle.js';
 export type { WorkflowStep, WorkflowStepStatus } from './client/workflow-steps.js';
 export type { ActivityOptions, WorkflowActivity, ActivityBucket, ActivitySummary, LatencySummary } from './client/workflow-activity.js';
 export type { BulkFilter, BulkOptions } from './client/bulk-operations.js';
+export type { GetEventOptions, ReadStreamOptions, WorkflowPublishedEvent, WorkflowStreamInfo } from './client/published-reads.js';
 export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, RuntimeStats } from './client/start-options.js';
 export type { StorageAdapter } from './storage/storage-adapter.js';
 

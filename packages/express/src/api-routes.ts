@@ -7,6 +7,7 @@ import { ApiError, asyncHandler } from './api-error.js';
 import { WORKFLOW_STATUSES } from '@steadfast/core';
 import { decodeCursor, listPage } from './list-page.js';
 import { guardMutation } from './request-guards.js';
+import { streamHandler } from './stream-route.js';
 import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
 import { workflowDetail } from './workflow-detail.js';
 
@@ -14,7 +15,8 @@ import { workflowDetail } from './workflow-detail.js';
  * The JSON management API, to be mounted at `/api` under the router's base path:
  * - `GET  /api/workflows?status=&name=&queue=&limit=&after=` → `{ workflows, nextCursor }` (newest first; `status` may
  *   list several, comma-separated; `after` is the `nextCursor` of the previous page)
- * - `GET  /api/workflows/:id` → `{ workflow, steps, history }` (steps with their arguments, results and timing)
+ * - `GET  /api/workflows/:id` → `{ workflow, steps, history, events, streams }` (steps with their arguments, results and timing)
+ * - `GET  /api/workflows/:id/streams/:key?from=` → the stream as Server-Sent Events, live
  * - `POST /api/workflows/:id/retry` → `{ workflow }` (a failed workflow resumes from its last checkpoint)
  * - `POST /api/workflows/:id/cancel` → `{ workflow }`
  * - `POST /api/workflows/:id/signal` with body `{ name, payload }` → `{ workflow }`
@@ -34,6 +36,8 @@ export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions)
   router.get('/workflows/:id', asyncHandler(async (req, res) => {
     res.json(await workflowDetail(runtime, param(req)));
   }));
+
+  router.get('/workflows/:id/streams/:key', streamHandler(runtime));
 
   router.post('/workflows/:id/retry', mutation, asyncHandler(async (req, res) => {
     const id = param(req);

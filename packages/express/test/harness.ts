@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { pino } from 'pino';
-import { defineTask, defineWorkflow, NonRetryableError, Runtime, sleep, taskContext, waitForSignal } from '@steadfast/core';
+import { closeStream, defineTask, defineWorkflow, NonRetryableError, Runtime, setEvent, sleep, taskContext, waitForSignal, writeStream } from '@steadfast/core';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
 import { steadfastRouter, type RouterRuntime, type SteadfastRouterOptions } from '../src/index.js';
 
@@ -56,6 +56,16 @@ export const sendLater = defineTask(
   { retries: 1, backoff: { type: 'fixed', initial: '1h' } },
 );
 export const patient = defineWorkflow('orders.patient', async () => sendLater());
+/** Writes `words` to the stream `answer`, one every `pauseMs`, with its progress as the event `progress`; closes it if asked. */
+export const teller = defineWorkflow('orders.teller', async (words: string[], pauseMs: number, close = true) => {
+  for (const [i, word] of words.entries()) {
+    await writeStream('answer', word);
+    await setEvent('progress', { done: i + 1, of: words.length });
+    await sleep(pauseMs);
+  }
+  if (close) await closeStream('answer');
+  return words.length;
+});
 /** A workflow with a long name, for layouts that must not let it squeeze other columns. */
 export const LONG_NAME = `reports.${'quarterly-revenue-reconciliation-'.repeat(4)}final`;
 export const longNamed = defineWorkflow(LONG_NAME, async () => 'done');
@@ -83,7 +93,7 @@ export async function startServer(
     pollIntervalMs: 50,
     inMemoryWaitMs: 1000,
   });
-  runtime.register(checkout, charge, reserve, approval, napper, receipt, sendReceipt, patient, sendLater, longNamed);
+  runtime.register(checkout, charge, reserve, approval, napper, receipt, sendReceipt, patient, sendLater, longNamed, teller);
   if (start) await runtime.start();
   const app = express();
   app.get('/app-route', (_req, res) => {

@@ -10,6 +10,7 @@ import { loadExecution } from './sql/load-execution.js';
 import { getWorkflow, history, listWorkflows, unfinishedNames } from './sql/read-workflows.js';
 import { recordRetry, recordStep } from './sql/record-step.js';
 import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './sql/schedules.js';
+import { listStreams, publish, readPublishedEvents, readStream } from './sql/publications.js';
 import { receiveSignal, sendSignal } from './sql/signals.js';
 import { purge, stats } from './sql/stats-purge.js';
 import { complete, fail, release, renewLeases, suspend } from './sql/transitions.js';
@@ -23,10 +24,11 @@ export const OPERATIONS: OperationsOn<SqliteDatabase> = {
   claim, nextDueAt, loadExecution, renewLeases,
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,
+  publish, readPublishedEvents, readStream, listStreams,
 };
 
 /** The operations that only read: a turn of nothing but reads needs no transaction. */
 export const READS: ReadonlySet<keyof typeof OPERATIONS> = new Set([
   'getWorkflow', 'listWorkflows', 'history', 'listSteps', 'unfinishedNames', 'listSchedules', 'stats', 'activity', 'nextDueAt', 'loadExecution',
-  'selectWorkflows', 'countWorkflows',
+  'selectWorkflows', 'countWorkflows', 'readPublishedEvents', 'readStream', 'listStreams',
 ] as const);

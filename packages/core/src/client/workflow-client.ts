@@ -14,6 +14,7 @@ import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
 import { BulkOperations, type BulkFilter, type BulkOptions } from './bulk-operations.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
+import { PublishedReads } from './published-reads.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from './start-options.js';
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
@@ -68,6 +69,8 @@ export class WorkflowClient implements HandleClient {
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly bulk: BulkOperations;
+  /** @internal Readers of what workflows publish, for handles. */
+  readonly published: PublishedReads;
 
   constructor(options: WorkflowClientOptions, binding?: ClientBinding) {
     if (binding === undefined) checkKnownOptions(options, CLIENT_OPTION_KEYS, 'WorkflowClient');
@@ -82,6 +85,13 @@ export class WorkflowClient implements HandleClient {
         this.binding.localWorker()?.cancelled(id);
         this.notifySettled(id);
       },
+    });
+    this.published = new PublishedReads({
+      storage: this.options.storage,
+      serializer: this.options.serializer,
+      pollIntervalMs: this.options.pollIntervalMs,
+      ensureReady: () => this.ensureReady(),
+      onSettled: (id, fn) => this.onSettled(id, fn),
     });
   }
 
@@ -461,24 +471,28 @@ export class WorkflowClient implements HandleClient {
     return record;
   }
 
+  /** Calls `fn` whenever the workflow's execution on the runtime's own worker ends; returns the function that stops it. */
+  private onSettled(id: string, fn: () => void): () => void {
+    let waiters = this.settleWaiters.get(id);
+    if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
+    waiters.add(fn);
+    return () => {
+      waiters!.delete(fn);
+      if (waiters!.size === 0) this.settleWaiters.delete(id);
+    };
+  }
+
   /**
    * Listens for the workflow's end on the runtime's own worker: `within(ms)` resolves with it, or with
    * undefined after `ms` (time to read storage again); `cancel()` stops listening.
    */
   private waitSettled(id: string): { within(ms: number): Promise<WorkflowEnd | undefined>; cancel(): void } {
-    let waiters = this.settleWaiters.get(id);
-    if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
     let settle: (end: WorkflowEnd | undefined) => void = () => {};
     let reported: { end: WorkflowEnd | undefined } | undefined;
-    const done = (end?: WorkflowEnd) => {
+    const cancel = this.onSettled(id, (end?: WorkflowEnd) => {
       reported = { end };
       settle(end);
-    };
-    waiters.add(done);
-    const cancel = () => {
-      waiters!.delete(done);
-      if (waiters!.size === 0) this.settleWaiters.delete(id);
-    };
+    });
     return {
       within: (ms) =>
         reported

@@ -16,6 +16,7 @@ import { describeDedupeCases } from './dedupe-cases.js';
 import { describeExecutionCases } from './execution-cases.js';
 import { describeFencingCases } from './fencing-cases.js';
 import { describeInspectionCases } from './inspection-cases.js';
+import { describePublicationCases } from './publication-cases.js';
 import { describePurgeCases } from './purge-cases.js';
 import { describeQueueLimitCases } from './queue-limit-cases.js';
 import { describeRaceCases } from './race-cases.js';
@@ -70,5 +71,6 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
     describeInspectionCases(ctx);
     describePurgeCases(ctx);
     describeBulkCases(ctx);
+    describePublicationCases(ctx);
   });
 }

@@ -10,6 +10,9 @@ export type {
   ActivityRequest, ActivityRow,
 } from './storage-adapter.js';
 export type { WorkflowSelection, WorkflowRef } from './workflow-selection.js';
+export type { Publication, PublishOutcome, PublishedEvent, StreamChunk, StreamSummary } from './publication.js';
+export { MAX_STREAM_READ } from './publication.js';
+export { KeyedListeners } from './keyed-listeners.js';
 export { MAX_SELECTED_IDS } from './workflow-selection.js';
 export { LATENCY_BOUNDS_MS, latencyClass, latencyClassSql, foldActivityGroups, emptyActivityRow } from './latency-classes.js';
 export type { ActivityGroupRow } from './latency-classes.js';

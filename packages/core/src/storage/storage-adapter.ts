@@ -8,6 +8,7 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from '../foundation/types.js';
+import type { Publication, PublishedEvent, PublishOutcome, StreamChunk, StreamSummary } from './publication.js';
 import type { WorkflowRef, WorkflowSelection } from './workflow-selection.js';
 
 /**
@@ -43,6 +44,14 @@ export interface StorageAdapter {
    * `onDue(now)` after it reconnects, since what was sent meanwhile is lost).
    */
   subscribe?(onDue: (dueAt: number) => void, onSchedulesChanged?: () => void): Promise<() => Promise<void>>;
+
+  /**
+   * With `capabilities.notify`: calls `onChange` (from any process sharing the storage) when something the
+   * workflow publishes (`publish`) may have been written, so a reader of its events or streams looks again.
+   * Calls may be spurious and may be merged; one is made after a lost connection is restored. Resolves once
+   * watching; the returned function stops it.
+   */
+  watchPublications?(workflowId: string, onChange: () => void): Promise<() => Promise<void>>;
 
   /** Creates or upgrades the schema. Safe to call from many processes at once. */
   migrate(): Promise<void>;
@@ -160,6 +169,20 @@ export interface StorageAdapter {
    * `step` as for `complete`.
    */
   fail(lease: Lease, error: string, failedSeq: number | null, now: number, step?: NewStep): Promise<void>;
+
+  /**
+   * Writes a step's checkpoint (fenced) with a `step_completed` event and what it publishes, in one
+   * transaction: an event's value, or a stream's next chunk or its end. A chunk (or an end) for a stream that
+   * has ended writes nothing, not even the checkpoint, and answers `closed`; ending a stream that has ended
+   * writes the checkpoint alone. A step checkpointed already (a repeated call) writes nothing again.
+   */
+  publish(lease: Lease, step: NewStep, publication: Publication, now: number): Promise<PublishOutcome>;
+  /** The events a workflow has set (one, with `key`), by key; empty for an unknown workflow. */
+  readPublishedEvents(workflowId: string, key?: string): Promise<PublishedEvent[]>;
+  /** Up to `limit` entries of a stream from position `from` on, in order (the end entry last, if reached). */
+  readStream(workflowId: string, key: string, from: number, limit: number): Promise<StreamChunk[]>;
+  /** The streams of a workflow, by key. */
+  listStreams(workflowId: string): Promise<StreamSummary[]>;
 
   /**
    * Cancels an unfinished workflow and its unfinished descendants (fencing out running executions), storing

@@ -132,6 +132,20 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
         </div>
         <h3>Timeline</h3>
         <ol class="timeline" id="timeline"></ol>
+        <h3>Events <span class="muted hint">(setEvent: the latest value of each)</span></h3>
+        <table id="pub-events" class="fixed" hidden>
+          <colgroup><col class="c-key"><col><col class="c-date"></colgroup>
+          <thead><tr><th>key</th><th>value</th><th>set</th></tr></thead>
+          <tbody></tbody>
+        </table>
+        <p class="empty" id="pub-events-empty">No events set.</p>
+        <h3>Streams <span class="muted hint">(writeStream)</span></h3>
+        <ul class="streams" id="pub-streams"></ul>
+        <p class="empty" id="pub-streams-empty">No streams written.</p>
+        <div class="stream-live" id="stream-live" hidden>
+          <div class="stream-head"><span class="mono" id="stream-key"></span><span class="muted" id="stream-state"></span><span class="spacer"></span><button type="button" id="stream-stop">Stop</button></div>
+          <pre id="stream-output"></pre>
+        </div>
         <h3>Arguments</h3>
         <pre id="detail-args"></pre>
         <h3>Result</h3>

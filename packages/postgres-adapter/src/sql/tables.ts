@@ -8,3 +8,12 @@ import type { PostgresDatabase } from '../postgres-database.js';
 export function table(database: PostgresDatabase, name: string): string {
   return `"${database.schema}"."${database.prefix}${name}"`;
 }
+
+/**
+ * The LISTEN/NOTIFY channel of publications (`publish` notifies it with the workflow id). A channel of its own,
+ * apart from the due-work one, so workers are not woken by every stream chunk, and only processes that read a
+ * workflow's events or streams listen to it.
+ */
+export function publicationsChannel(database: PostgresDatabase): string {
+  return `${database.schema}.${database.prefix}published`;
+}

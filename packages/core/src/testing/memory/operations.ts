@@ -6,6 +6,7 @@ import { activity, listSteps } from './inspect.js';
 import { claim, nextDueAt, renewLeases } from './claim.js';
 import { createWorkflow, createWorkflows, getWorkflow, history, listWorkflows, purge, stats, unfinishedNames } from './read-create.js';
 import { advanceSchedule, deleteSchedule, listSchedules, upsertSchedule } from './schedules.js';
+import { listStreams, publish, readPublishedEvents, readStream } from './publications.js';
 import { receiveSignal, sendSignal } from './signals.js';
 import { loadExecution, recordRetry, recordStep } from './steps.js';
 import { complete, fail, release, suspend } from './transitions.js';
@@ -19,4 +20,5 @@ export const OPERATIONS: OperationsOn<MemoryStore> = {
   claim, nextDueAt, loadExecution, renewLeases,
   recordStep, recordRetry, suspend, release, complete, fail,
   cancelWorkflow, retryWorkflow, sendSignal, receiveSignal,
+  publish, readPublishedEvents, readStream, listStreams,
 };

@@ -66,6 +66,7 @@ function select(id: string | null): void {
   writeHash();
   list.highlight();
   if (!id) {
+    detail.published.stop();
     byId('detail').hidden = true;
     return;
   }

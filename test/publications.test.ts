@@ -1,50 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { closeStream, defineTask, defineWorkflow, Runtime, setEvent, ValidationError, WorkflowClient, writeStream, type StorageAdapter } from '@steadfast/core';
-import { PostgresAdapter } from '@steadfast/postgres-adapter';
-import { SqliteAdapter } from '@steadfast/sqlite-adapter';
+import { closeStream, defineTask, defineWorkflow, Runtime, setEvent, ValidationError, WorkflowClient, writeStream } from '@steadfast/core';
 import { story } from './fixtures/stream-workflows.mjs';
-import { tempDir, waitFor } from './helpers.js';
-import { createTestSchema, PG_URL, requirePostgres } from './support/postgres.js';
+import { waitFor } from './helpers.js';
+import { DATABASES, type Database } from './support/databases.js';
 import { spawnWorkerProcess, waitForWorkers, type WorkerProcess } from './support/worker-processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER = 'test/fixtures/stream-worker.mjs';
 
-/** One database for one test, reachable from this process and from worker processes. */
-interface Database {
-  adapter(): StorageAdapter;
-  /** The environment that points a stream-worker.mjs process at it. */
-  env: Record<string, string>;
-  drop(): Promise<void>;
-}
-
-const KINDS: Array<{ name: string; available: boolean; create(): Promise<Database> }> = [
-  {
-    name: 'sqlite',
-    available: true,
-    async create() {
-      const tmp = tempDir();
-      const file = tmp.file();
-      return { adapter: () => new SqliteAdapter({ filename: file, synchronous: 'NORMAL' }), env: { STREAM_STORAGE: `sqlite:${file}` }, drop: async () => tmp.cleanup() };
-    },
-  },
-  {
-    name: 'postgres',
-    available: await requirePostgres(),
-    async create() {
-      const schema = await createTestSchema('sf_pub');
-      return {
-        adapter: () => new PostgresAdapter({ connection: PG_URL, schema: schema.schema, pool: { max: 3 } }),
-        env: { STREAM_STORAGE: 'postgres', STREAM_PG_URL: PG_URL, STREAM_PG_SCHEMA: schema.schema },
-        drop: () => schema.drop(),
-      };
-    },
-  },
-];
-
-describe.each(KINDS.filter((k) => k.available))('events and streams on $name', (kind) => {
+describe.each(DATABASES.filter((k) => k.available))('events and streams on $name', (kind) => {
   let db: Database;
   const closers: Array<() => Promise<unknown>> = [];
   const workers: WorkerProcess[] = [];

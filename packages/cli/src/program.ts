@@ -39,6 +39,7 @@ export function createProgram(io: CliIo): Command {
     .option('--database <url>', 'postgres://..., postgresql://..., sqlite:path, or a file ending .db/.sqlite (default: $DATABASE_URL)')
     .option('--schema <name>', 'PostgreSQL schema holding the tables (default: public)')
     .option('--json', 'print machine-readable JSON (dates in ISO-8601) instead of tables')
+    .option('--encryption-keys-file <path>', 'keys of an encrypted database, id=base64 one a line (default: $STEADFAST_ENCRYPTION_KEYS); without them encrypted payloads show as encrypted')
     // Set before the commands are added: subcommands inherit these.
     .exitOverride()
     .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PostgresAdapter } from '@steadfast/postgres-adapter';
 import { createTestSchema, PG_URL, requirePostgres } from '../../../test/support/postgres.js';
 import { describeBulkCommands } from './support/bulk-cli-suite.js';
+import { describeEncryptedCommands } from './support/encryption-cli-suite.js';
 import { describeCommands, type Backend } from './support/cli-suite.js';
 import { runCli } from './support/run-cli.js';
 import { seed, SEEDS } from './support/seed.js';
@@ -23,6 +24,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
   };
   describeCommands(backend);
   describeBulkCommands(backend);
+  describeEncryptedCommands(backend);
 
   describe('PostgreSQL connections', () => {
     it('takes the URL from DATABASE_URL and the schema from --schema', async () => {

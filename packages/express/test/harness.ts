@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { pino } from 'pino';
-import { closeStream, defineTask, defineWorkflow, NonRetryableError, Runtime, setEvent, sleep, taskContext, waitForSignal, writeStream } from '@steadfast/core';
+import { closeStream, type PayloadCodec, defineTask, defineWorkflow, NonRetryableError, Runtime, setEvent, sleep, taskContext, waitForSignal, writeStream } from '@steadfast/core';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
 import { steadfastRouter, type RouterRuntime, type SteadfastRouterOptions } from '../src/index.js';
 
@@ -72,6 +72,8 @@ export const longNamed = defineWorkflow(LONG_NAME, async () => 'done');
 
 export interface TestServer {
   runtime: Runtime;
+  /** The SQLite file, for a second process (a router of its own) on the same database. */
+  filename: string;
   /** URL of the router's base, without a trailing slash, e.g. `http://127.0.0.1:1234/steadfast`. */
   base: string;
   close(): Promise<void>;
@@ -84,11 +86,13 @@ export async function startServer(
     start = true,
     mountPath = '/steadfast',
     wrap = (runtime) => runtime,
-  }: { start?: boolean; mountPath?: string; wrap?: (runtime: Runtime) => RouterRuntime } = {},
+    codec,
+  }: { start?: boolean; mountPath?: string; wrap?: (runtime: Runtime) => RouterRuntime; codec?: PayloadCodec[] } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'steadfast-express-'));
   const runtime = new Runtime({
     storage: new SqliteAdapter({ filename: join(dir, 'test.db'), synchronous: 'NORMAL' }),
+    codec,
     logger: pino({ level: 'silent' }),
     pollIntervalMs: 50,
     inMemoryWaitMs: 1000,
@@ -105,6 +109,7 @@ export async function startServer(
   const { port } = server.address() as AddressInfo;
   return {
     runtime,
+    filename: join(dir, 'test.db'),
     base: `http://127.0.0.1:${port}${mountPath === '/' ? '' : mountPath}`,
     async close() {
       server.closeAllConnections();

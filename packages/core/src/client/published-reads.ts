@@ -1,6 +1,7 @@
 import { toMilliseconds, type DurationInput } from '../foundation/duration.js';
 import { ValidationError, WorkflowNotFoundError } from '../foundation/errors.js';
 import { checkOptionKeys, describe, validateInteger, validateName } from '../foundation/names.js';
+import { inspectPayload } from '../foundation/codec/codec-serializer.js';
 import type { Serializer } from '../foundation/serialization.js';
 import { FINISHED_STATUSES } from '../foundation/types.js';
 import { MAX_STREAM_READ } from '../storage/publication.js';
@@ -127,7 +128,7 @@ export class PublishedReads {
   async events(id: string): Promise<WorkflowPublishedEvent[]> {
     await this.finished(id);
     const events = await this.host.storage.readPublishedEvents(id);
-    return events.map((event) => ({ key: event.key, value: this.host.serializer.deserialize(event.value), step: event.seq, setAt: new Date(event.updatedAt) }));
+    return events.map((event) => ({ key: event.key, value: inspectPayload(event.value, this.host.serializer), step: event.seq, setAt: new Date(event.updatedAt) }));
   }
 
   async streams(id: string): Promise<WorkflowStreamInfo[]> {

@@ -224,7 +224,9 @@ export class WorkflowClient implements HandleClient {
     const meta = entry(fn, 'workflow', 'schedule');
     const resolved = resolveSchedule(options, `schedule ${name}`);
     if (!Array.isArray(args)) throw new ValidationError(`arguments of schedule ${name} must be an array, got ${describe(args)}`);
-    const encoded = this.options.serializer.serialize(args, `args of schedule ${name}`);
+    const { serializer } = this.options;
+    // Each tick's workflow takes these arguments as they are stored: the schedule's scope is theirs.
+    const encoded = (serializer.forWorkflow?.({ id: name, name: meta.name }) ?? serializer).serialize(args, `args of schedule ${name}`);
     await this.ensureReady();
     const now = this.clock.now();
     await this.options.storage.upsertSchedule({ name, workflowName: meta.name, ...resolved, args: encoded, lastTickAt: now, createdAt: now, updatedAt: now });
@@ -292,7 +294,15 @@ export class WorkflowClient implements HandleClient {
   async signal(id: string, name: string, payload?: unknown): Promise<void> {
     validateName(id, 'workflow id');
     validateName(name, 'signal name');
-    const encoded = this.options.serializer.serialize(payload, `payload of signal ${name}`);
+    let { serializer } = this.options;
+    if (serializer.forWorkflow) {
+      // The payload is written in the scope of the workflow's stored arguments (its tenant's key).
+      await this.ensureReady();
+      const record = await this.options.storage.getWorkflow(id);
+      if (!record) throw new WorkflowNotFoundError(id);
+      serializer = serializer.forWorkflow({ id, name: record.name, storedArgs: record.args });
+    }
+    const encoded = serializer.serialize(payload, `payload of signal ${name}`);
     await this.ensureReady();
     const outcome = await this.options.storage.sendSignal(id, name, encoded, this.clock.now());
     if (outcome === 'not_found') throw new WorkflowNotFoundError(id);

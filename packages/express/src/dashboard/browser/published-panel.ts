@@ -1,6 +1,6 @@
 import type { StreamChunkJson, WorkflowDetailJson } from '../../api-types.js';
 import { append, byId, clear, clipCell, h } from './dom.js';
-import { timeElement } from './format.js';
+import { json, timeElement } from './format.js';
 
 /** Most characters the live view keeps: the start of a long stream scrolls away. */
 const MAX_SHOWN = 200_000;
@@ -24,7 +24,7 @@ export class PublishedPanel {
     if (this.live && this.live.workflowId !== id) this.stop();
     const events = clear(byId('pub-events').querySelector('tbody')!);
     for (const event of detail.events) {
-      const tr = append(h('tr'), clipCell(event.key, 'mono'), clipCell(JSON.stringify(event.value), 'mono'), append(h('td', 'muted date'), timeElement(event.setAt)));
+      const tr = append(h('tr'), clipCell(event.key, 'mono'), clipCell(json(event.value, 0), 'mono'), append(h('td', 'muted date'), timeElement(event.setAt)));
       tr.dataset.key = event.key;
       events.appendChild(tr);
     }

@@ -13,8 +13,10 @@ import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
 import { BulkOperations, type BulkFilter, type BulkOptions } from './bulk-operations.js';
+import type { ClientBinding } from './client-binding.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
 import { PublishedReads } from './published-reads.js';
+import { SettleWaiters } from './settle-waiters.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, StartWorkflowOptions } from './start-options.js';
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
@@ -23,31 +25,7 @@ import { toWorkflowSteps, type WorkflowStep } from './workflow-steps.js';
 
 type AnyFn = (...args: any[]) => Promise<any>;
 
-/**
- * @internal What a runtime's own worker and its client tell each other; a client on its own has none.
- */
-export interface LocalWorker {
-  /** Work became due at `at` (now if undefined): claim it. */
-  wake(at?: number): void;
-  /** Whether the workflow executes on this worker now (its end will be reported through `notifySettled`). */
-  runsHere(workflowId: string): boolean;
-  /** Whether this worker claims workflows of this name from this queue (so it will likely run this one). */
-  serves(name: string, queue: string): boolean;
-  /** The workflow was cancelled: give its execution here up at once. */
-  cancelled(workflowId: string): void;
-  /** The stored schedules changed: read them again. */
-  schedulesChanged(): void;
-}
-
-/** @internal How a runtime builds the client it composes. */
-export interface ClientBinding {
-  /** The runtime's worker, once it has one. */
-  localWorker(): LocalWorker | undefined;
-  /** What the client is called in messages once it is shut down. Default `client`. */
-  noun?: string;
-  /** Whether the owner began to shut down: the client then refuses new work. */
-  stopped?(): boolean;
-}
+export type { ClientBinding, LocalWorker } from './client-binding.js';
 
 /**
  * Starts, reads and operates workflows and jobs in a storage, without executing any: the shape for an API
@@ -65,7 +43,7 @@ export interface ClientBinding {
 export class WorkflowClient implements HandleClient {
   private readonly options: ResolvedClientOptions;
   private readonly binding: ClientBinding;
-  private readonly settleWaiters = new Map<string, Set<(end?: WorkflowEnd) => void>>();
+  private readonly settled = new SettleWaiters();
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly bulk: BulkOperations;
@@ -91,7 +69,7 @@ export class WorkflowClient implements HandleClient {
       serializer: this.options.serializer,
       pollIntervalMs: this.options.pollIntervalMs,
       ensureReady: () => this.ensureReady(),
-      onSettled: (id, fn) => this.onSettled(id, fn),
+      onSettled: (id, fn) => this.settled.listen(id, fn),
     });
   }
 
@@ -406,7 +384,7 @@ export class WorkflowClient implements HandleClient {
 
   private async doClose(): Promise<void> {
     await this.options.storage.close();
-    for (const id of [...this.settleWaiters.keys()]) this.notifySettled(id);
+    this.settled.notifyAll();
   }
 
   // ---- for handles -------------------------------------------------------------------------------------
@@ -417,7 +395,7 @@ export class WorkflowClient implements HandleClient {
     let pollMs = 20;
     for (;;) {
       // Listening before reading, so an end reported meanwhile is not missed.
-      const settled = this.waitSettled(id);
+      const settled = this.settled.wait(id);
       try {
         const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
         if (record.status === 'completed') return serializer.deserialize(record.output!);
@@ -460,7 +438,7 @@ export class WorkflowClient implements HandleClient {
    * end it wrote if it completed or failed the workflow.
    */
   notifySettled(id: string, end?: WorkflowEnd): void {
-    for (const done of [...(this.settleWaiters.get(id) ?? [])]) done(end);
+    this.settled.notify(id, end);
   }
 
   /** Connects and migrates once, on first use (so a client needs no start()). */
@@ -479,43 +457,6 @@ export class WorkflowClient implements HandleClient {
     const record = await this.options.storage.getWorkflow(id);
     if (!record) throw new WorkflowNotFoundError(id);
     return record;
-  }
-
-  /** Calls `fn` whenever the workflow's execution on the runtime's own worker ends; returns the function that stops it. */
-  private onSettled(id: string, fn: () => void): () => void {
-    let waiters = this.settleWaiters.get(id);
-    if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
-    waiters.add(fn);
-    return () => {
-      waiters!.delete(fn);
-      if (waiters!.size === 0) this.settleWaiters.delete(id);
-    };
-  }
-
-  /**
-   * Listens for the workflow's end on the runtime's own worker: `within(ms)` resolves with it, or with
-   * undefined after `ms` (time to read storage again); `cancel()` stops listening.
-   */
-  private waitSettled(id: string): { within(ms: number): Promise<WorkflowEnd | undefined>; cancel(): void } {
-    let settle: (end: WorkflowEnd | undefined) => void = () => {};
-    let reported: { end: WorkflowEnd | undefined } | undefined;
-    const cancel = this.onSettled(id, (end?: WorkflowEnd) => {
-      reported = { end };
-      settle(end);
-    });
-    return {
-      within: (ms) =>
-        reported
-          ? Promise.resolve(reported.end)
-          : new Promise((resolve) => {
-              const timer = setTimeout(() => resolve(undefined), ms);
-              settle = (end) => {
-                clearTimeout(timer);
-                resolve(end);
-              };
-            }),
-      cancel,
-    };
   }
 }
 

@@ -16,7 +16,7 @@ export class PublicationListener {
   async watch(workflowId: string, onChange: () => void): Promise<() => Promise<void>> {
     const remove = this.watchers.add(workflowId, onChange);
     if (!this.started) {
-      this.listener = this.listen((id) => this.watchers.tell(id), () => this.watchers.tellAll());
+      this.listener = this.listen((id) => this.watchers.tell(id), () => this.watchers.tellAll(undefined));
       this.started = this.listener.start();
     }
     await this.started;

@@ -1,31 +1,26 @@
 import type { WorkflowEnd } from '../foundation/types.js';
+import { KeyedListeners } from '../storage/keyed-listeners.js';
 
 /**
  * Who in this process waits for a workflow's end on the runtime's own worker (handles in `result()`, readers of
  * its streams), so they hear of it at once instead of at their next read of the storage.
  */
 export class SettleWaiters {
-  private readonly byId = new Map<string, Set<(end?: WorkflowEnd) => void>>();
+  private readonly waiters = new KeyedListeners<WorkflowEnd | undefined>();
 
   /** Calls `fn` whenever the workflow's execution here ends (with how it ended, if it completed or failed it); returns the function that stops it. */
   listen(id: string, fn: (end?: WorkflowEnd) => void): () => void {
-    let waiters = this.byId.get(id);
-    if (!waiters) this.byId.set(id, (waiters = new Set()));
-    waiters.add(fn);
-    return () => {
-      waiters.delete(fn);
-      if (waiters.size === 0) this.byId.delete(id);
-    };
+    return this.waiters.add(id, fn);
   }
 
   /** The workflow's execution here ended (or it was cancelled from here). */
   notify(id: string, end?: WorkflowEnd): void {
-    for (const done of [...(this.byId.get(id) ?? [])]) done(end);
+    this.waiters.tell(id, end);
   }
 
   /** Wakes every waiter (the client closes). */
   notifyAll(): void {
-    for (const id of [...this.byId.keys()]) this.notify(id);
+    this.waiters.tellAll(undefined);
   }
 
   /**

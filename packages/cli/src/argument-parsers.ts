@@ -17,6 +17,11 @@ export function parseFinishedStatuses(value: string): WorkflowStatus[] {
   return statusList(value, FINISHED_STATUSES);
 }
 
+/** `--status` of a command that acts on some statuses only. */
+export function parseStatusesOf(value: string, allowed: readonly WorkflowStatus[]): WorkflowStatus[] {
+  return statusList(value, allowed);
+}
+
 function statusList(value: string, allowed: readonly WorkflowStatus[]): WorkflowStatus[] {
   const statuses = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (statuses.length === 0) throw new InvalidArgumentError(`Expected one or more of ${allowed.join(', ')}.`);

@@ -16,6 +16,7 @@ export interface GlobalOptions {
   database?: string;
   schema?: string;
   json?: boolean;
+  encryptionKeysFile?: string;
 }
 
 /** What a command's action needs from the program around it. */
@@ -31,7 +32,7 @@ export function createCommandContext(io: CliIo): CommandContext {
   return {
     async run(command, action, { create = false } = {}) {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const session = openSession({ database: globals.database, schema: globals.schema, create }, io);
+      const session = openSession({ database: globals.database, schema: globals.schema, create, encryptionKeysFile: globals.encryptionKeysFile }, io);
       let result: CommandResult;
       try {
         if (!create) await session.checkExists();

@@ -25,6 +25,8 @@ const EXAMPLES = `Examples:
   steadfast list --status failed,sleeping --limit 20
   steadfast show checkout-o-1 --json
   steadfast retry checkout-o-1
+  steadfast retry --name orders.checkout --created-before 2h          (counts; add --yes to retry them)
+  steadfast cancel --concurrency-key tenant-42 --status pending --yes
   steadfast signal approval-42 approved '{"by":"ada"}'
   steadfast purge --older-than 30d --status completed
   steadfast stats --database sqlite:steadfast.db
@@ -45,6 +47,7 @@ export function createProgram(io: CliIo): Command {
     .option('--database <url>', 'postgres://..., postgresql://..., sqlite:path, or a file ending .db/.sqlite (default: $DATABASE_URL)')
     .option('--schema <name>', 'PostgreSQL schema holding the tables (default: public)')
     .option('--json', 'print machine-readable JSON (dates in ISO-8601) instead of tables')
+    .option('--encryption-keys-file <path>', 'keys of an encrypted database, id=base64 one a line (default: $STEADFAST_ENCRYPTION_KEYS); without them encrypted payloads show as encrypted')
     // Set before the commands are added: subcommands inherit these.
     .exitOverride()
     .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { isSteadfastError, WorkflowClient, type StorageAdapter } from '@steadfast/core';
+import { compression, encryption, encryptionKeysFromEnv, isSteadfastError, WorkflowClient, type PayloadCodec, type StorageAdapter } from '@steadfast/core';
 import { PostgresAdapter } from '@steadfast/postgres-adapter';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
 import type { CliIo } from './cli-io.js';
@@ -29,6 +29,8 @@ export interface SessionOptions {
   schema?: string;
   /** Whether a SQLite file that does not exist yet may be created (`migrate`); otherwise a usage error. Default false. */
   create?: boolean;
+  /** `--encryption-keys-file`: a file of `id=base64` keys, one a line (or comma-separated); `STEADFAST_ENCRYPTION_KEYS` when absent. */
+  encryptionKeysFile?: string;
 }
 
 /**
@@ -51,7 +53,29 @@ export function openSession(options: SessionOptions, io: CliIo): Session {
     const found = await storage.knex.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_namespace WHERE nspname = ?', [schema]);
     if (found.rows.length === 0) throw new UsageError(`PostgreSQL schema ${schema} does not exist; check --schema, or create it with "steadfast migrate"`);
   };
-  return { client: new WorkflowClient({ storage, logger }), storage, database: redactUrl(url!), checkExists };
+  return { client: new WorkflowClient({ storage, logger, codec: payloadCodec(options, io) }), storage, database: redactUrl(url!), checkExists };
+}
+
+/**
+ * The codecs of encrypted databases, from `--encryption-keys-file` or `STEADFAST_ENCRYPTION_KEYS` (and
+ * `STEADFAST_TENANT_KEYS`): without keys, encrypted payloads are shown as "encrypted (key …)".
+ */
+function payloadCodec(options: SessionOptions, io: CliIo): PayloadCodec[] | undefined {
+  let list = io.env.STEADFAST_ENCRYPTION_KEYS;
+  if (options.encryptionKeysFile !== undefined) {
+    try {
+      list = readFileSync(options.encryptionKeysFile, 'utf8').split(/[\r\n]+/).join(',');
+    } catch (error) {
+      throw new UsageError(`cannot read --encryption-keys-file ${options.encryptionKeysFile}: ${(error as Error).message}`);
+    }
+  }
+  try {
+    const keys = encryptionKeysFromEnv({ STEADFAST_ENCRYPTION_KEYS: list, STEADFAST_TENANT_KEYS: io.env.STEADFAST_TENANT_KEYS });
+    return keys ? [compression(), encryption(keys)] : undefined;
+  } catch (error) {
+    if (isSteadfastError(error) && error.code === 'VALIDATION') throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function createStorage(target: DatabaseTarget, options: SessionOptions): StorageAdapter {

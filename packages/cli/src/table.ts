@@ -30,6 +30,9 @@ export function formatDate(date: Date | undefined | null): string {
 export function formatValue(value: unknown): string {
   if (value === undefined || value === null) return '-';
   if (typeof value === 'string') return value;
+  // A payload this process has no key for (core's EncryptedValue, as JSON).
+  const encrypted = value as { $encrypted?: unknown; keyId?: unknown };
+  if (encrypted.$encrypted === true) return typeof encrypted.keyId === 'string' ? `encrypted (key ${encrypted.keyId})` : 'encrypted';
   return JSON.stringify(value) ?? String(value);
 }
 

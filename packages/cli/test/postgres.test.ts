@@ -2,14 +2,16 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { PostgresAdapter } from '@steadfast/postgres-adapter';
 import { createTestSchema, PG_URL, requirePostgres } from '../../../test/support/postgres.js';
-import { describeCommands } from './support/cli-suite.js';
+import { describeBulkCommands } from './support/bulk-cli-suite.js';
+import { describeEncryptedCommands } from './support/encryption-cli-suite.js';
+import { describeCommands, type Backend } from './support/cli-suite.js';
 import { runCli } from './support/run-cli.js';
 import { seed, SEEDS } from './support/seed.js';
 
 const available = await requirePostgres();
 
 describe.skipIf(!available)('PostgreSQL', () => {
-  describeCommands({
+  const backend: Backend = {
     name: 'PostgreSQL',
     async create() {
       const schema = await createTestSchema('sf_cli');
@@ -19,7 +21,10 @@ describe.skipIf(!available)('PostgreSQL', () => {
         drop: () => schema.drop(),
       };
     },
-  });
+  };
+  describeCommands(backend);
+  describeBulkCommands(backend);
+  describeEncryptedCommands(backend);
 
   describe('PostgreSQL connections', () => {
     it('takes the URL from DATABASE_URL and the schema from --schema', async () => {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
+import { describeBulkCommands } from './support/bulk-cli-suite.js';
+import { describeEncryptedCommands } from './support/encryption-cli-suite.js';
 import { describeCommands, type TestDatabase } from './support/cli-suite.js';
 import { runCli } from './support/run-cli.js';
 import { seed, SEEDS } from './support/seed.js';
@@ -20,6 +22,8 @@ function newDatabase(): TestDatabase & { file: string } {
 }
 
 describeCommands({ name: 'SQLite', create: async () => newDatabase() });
+describeBulkCommands({ name: 'SQLite', create: async () => newDatabase() });
+describeEncryptedCommands({ name: 'SQLite', create: async () => newDatabase() });
 
 describe('SQLite connections', () => {
   let db: ReturnType<typeof newDatabase>;

@@ -11,7 +11,7 @@ describe('help and version', () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    for (const command of ['migrate', 'list [options]', 'show <id>', 'retry <id>', 'cancel <id>', 'signal <id> <name> <json>', 'purge [options]', 'stats']) {
+    for (const command of ['migrate', 'list [options]', 'show <id>', 'retry [options] [id]', 'cancel [options] [id]', 'signal <id> <name> <json>', 'purge [options]', 'stats']) {
       expect(run.stdout).toContain(`  ${command}`);
     }
     expect(run.stdout).toMatch(/Exit codes:\n {2}0 {2}success\n {2}1 {2}runtime or storage failure.*\n {2}2 {2}usage error.*\n {2}3 {2}not found.*\n {2}4 {2}refused/);

@@ -20,6 +20,7 @@ export { nextTick, tickWorkflowId } from './definition/schedule.js';
 // What a workflow body calls
 export { sleep, runAt, now, random, uuid, waitForSignal, patched, workflowLogger, taskContext } from './authoring/step-functions.js';
 export type { WaitForSignalOptions } from './authoring/step-functions.js';
+export { setEvent, writeStream, closeStream } from './authoring/publish-functions.js';
 export type { TaskContext } from './execution/scope.js';
 export type { ReplayAwareLogger } from './execution/replay-aware-logger.js';
 
@@ -33,6 +34,8 @@ export { WorkflowHandle } from './client/workflow-handle.js';
 export type { WorkflowInfo, WorkflowEvent } from './client/workflow-handle.js';
 export type { WorkflowStep, WorkflowStepStatus } from './client/workflow-steps.js';
 export type { ActivityOptions, WorkflowActivity, ActivityBucket, ActivitySummary, LatencySummary } from './client/workflow-activity.js';
+export type { BulkFilter, BulkOptions } from './client/bulk-operations.js';
+export type { GetEventOptions, ReadStreamOptions, WorkflowPublishedEvent, WorkflowStreamInfo } from './client/published-reads.js';
 export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, SignalOptions, RuntimeStats } from './client/start-options.js';
 export type { StorageAdapter } from './storage/storage-adapter.js';
 export type { StrandedRuns } from './storage/stranded-runs.js';
@@ -51,4 +54,10 @@ export type { Clock, TimerHandle } from './foundation/clock.js';
 export { toMilliseconds, toEpochMs, formatDuration } from './foundation/duration.js';
 export type { DurationInput, TimeInput } from './foundation/duration.js';
 export { createSerializer, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD_BYTES } from './foundation/serialization.js';
-export type { Serializer, SerializerOptions, ErrorClass } from './foundation/serialization.js';
+export type { Serializer, SerializerOptions, ErrorClass, PayloadWorkflow } from './foundation/serialization.js';
+export { compression } from './foundation/codec/compression.js';
+export type { CompressionOptions } from './foundation/codec/compression.js';
+export { encryption, encryptionKeysFromEnv } from './foundation/codec/encryption.js';
+export type { EncryptionOptions, EncryptionKey } from './foundation/codec/encryption.js';
+export { EncryptedValue } from './foundation/codec/payload-codec.js';
+export type { PayloadCodec, PayloadScope, EncodedLayer } from './foundation/codec/payload-codec.js';

@@ -29,6 +29,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   WORKFLOW_CONFLICT: 409,
   UNKNOWN_WORKFLOW: 400,
   STORAGE_UNAVAILABLE: 503,
+  // A payload this process cannot encrypt or decrypt (its key is missing): the request cannot be served here.
+  ENCRYPTED_PAYLOAD: 422,
 };
 
 /** Logs a request's server-side failure with the runtime's logger, if it has one. */

@@ -2,10 +2,12 @@ import express, { type Request, type Router } from 'express';
 import type { ListWorkflowsFilter, WorkflowStatus } from '@steadfast/core';
 import { toJsonValue, workflowToJson } from '@steadfast/core/integration';
 import { activityHandler } from './activity-route.js';
+import { bulkHandlers } from './bulk-route.js';
 import { ApiError, asyncHandler } from './api-error.js';
 import { WORKFLOW_STATUSES } from '@steadfast/core';
 import { decodeCursor, listPage } from './list-page.js';
 import { guardMutation } from './request-guards.js';
+import { streamHandler } from './stream-route.js';
 import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
 import { workflowDetail } from './workflow-detail.js';
 
@@ -13,12 +15,14 @@ import { workflowDetail } from './workflow-detail.js';
  * The JSON management API, to be mounted at `/api` under the router's base path:
  * - `GET  /api/workflows?status=&name=&queue=&limit=&after=` → `{ workflows, nextCursor }` (newest first; `status` may
  *   list several, comma-separated; `after` is the `nextCursor` of the previous page)
- * - `GET  /api/workflows/:id` → `{ workflow, steps, history }` (steps with their arguments, results and timing)
+ * - `GET  /api/workflows/:id` → `{ workflow, steps, history, events, streams }` (steps with their arguments, results and timing)
+ * - `GET  /api/workflows/:id/streams/:key?from=` → the stream as Server-Sent Events, live
  * - `POST /api/workflows/:id/retry` → `{ workflow }` (a failed workflow resumes from its last checkpoint)
  * - `POST /api/workflows/:id/cancel` → `{ workflow }`
  * - `POST /api/workflows/:id/signal` with body `{ name, payload }` → `{ workflow }`
  * - `POST /api/workflows/:id/fork` with body `{ fromStep, id? }` → 201 `{ workflow }`: a new run that reuses the
  *   checkpoints before `fromStep` and executes from there on
+ * - `POST /api/bulk/cancel`, `/retry`, `/purge` with body `{ filter, dryRun? }` → `{ action, dryRun, count }`
  * - `GET  /api/stats` → `{ byStatus, counts, due, stranded, workers, at }`
  * - `GET  /api/activity?window=&bucket=` → what finished per bucket (default the last hour in minutes)
  */
@@ -34,6 +38,8 @@ export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions)
   router.get('/workflows/:id', asyncHandler(async (req, res) => {
     res.json(await workflowDetail(runtime, param(req)));
   }));
+
+  router.get('/workflows/:id/streams/:key', streamHandler(runtime));
 
   router.post('/workflows/:id/retry', mutation, asyncHandler(async (req, res) => {
     const id = param(req);
@@ -80,6 +86,7 @@ export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions)
     const handle = await runtime.fork(id, { fromStep, ...(newId === undefined ? {} : { id: newId }) });
     res.status(201).json({ workflow: workflowToJson(await handle.info()) });
   }));
+  for (const [action, handlers] of bulkHandlers(runtime)) router.post(`/bulk/${action}`, mutation, ...handlers);
 
   router.get('/stats', asyncHandler(async (_req, res) => {
     const stats = await runtime.stats();

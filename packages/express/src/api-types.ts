@@ -124,11 +124,36 @@ export interface WorkflowListJson {
   nextCursor: string | null;
 }
 
+/** An event the workflow set (`setEvent`): its latest value. */
+export interface PublishedEventJson {
+  key: string;
+  value: Json;
+  /** The step that set it. */
+  step: number;
+  setAt: string;
+}
+
+/** A stream of the workflow (`writeStream`); its chunks are read live from `api/workflows/:id/streams/:key`. */
+export interface StreamInfoJson {
+  key: string;
+  chunks: number;
+  closed: boolean;
+  updatedAt: string;
+}
+
 /** `GET /api/workflows/:id`. */
 export interface WorkflowDetailJson {
   workflow: WorkflowJson;
   steps: StepJson[];
   history: EventJson[];
+  events: PublishedEventJson[];
+  streams: StreamInfoJson[];
+}
+
+/** `data` of a stream's `chunk` event (Server-Sent Events): the chunk at `position`. */
+export interface StreamChunkJson {
+  position: number;
+  value: Json;
 }
 
 /** What finished in a stretch of time. */
@@ -161,6 +186,13 @@ export interface StatsJson {
   /** Live workers by their last heartbeat (versions null: every version). */
   workers: Array<{ id: string; versions: string[] | null; queues: string[]; seenAt: string }>;
   at: string;
+}
+
+/** `POST /api/bulk/:action`: how many workflows were acted on (or, with `dryRun`, match). */
+export interface BulkResultJson {
+  action: string;
+  dryRun: boolean;
+  count: number;
 }
 
 /** Every error answer. */

@@ -59,7 +59,7 @@ async function settleWithin(authorize: AuthorizeFn, req: Request, timeoutMs: num
  */
 export function guardMutation(readOnly: boolean): RequestHandler {
   return (req, res, next) => {
-    if (readOnly) return sendError(res, 403, 'READ_ONLY', 'this Steadfast router is read-only; retry, cancel and signal are disabled');
+    if (readOnly) return sendError(res, 403, 'READ_ONLY', 'this Steadfast router is read-only; retry, cancel, signal and the bulk operations are disabled');
     const token = req.get(CSRF_HEADER);
     if (token === undefined || token.trim() === '') {
       return sendError(res, 403, 'CSRF', `mutations must send the header ${CSRF_HEADER}: 1 (a protection against cross-site requests)`);

@@ -8,7 +8,10 @@ import type { WorkflowClient } from '@steadfast/core';
  * one from another copy of `@steadfast/core` is accepted too. `state` (`'idle' | 'starting' | 'started' |
  * 'stopping' | 'stopped'`) is used by `/readyz` when it has one (a runtime).
  */
-export type RouterClient = Pick<WorkflowClient, 'listWorkflows' | 'getWorkflow' | 'retry' | 'cancel' | 'signal' | 'stats' | 'activity' | 'fork'> & {
+export type RouterClient = Pick<
+  WorkflowClient,
+  'listWorkflows' | 'getWorkflow' | 'retry' | 'cancel' | 'signal' | 'stats' | 'activity' | 'fork' | 'cancelMany' | 'retryMany' | 'purgeMany'
+> & {
   readonly state?: unknown;
   readonly logger?: { error(obj: object, msg: string): void };
 };
@@ -36,7 +39,7 @@ export interface SteadfastRouterOptions {
    */
   authorizeTimeoutMs?: number;
   /**
-   * Refuse every mutation (retry, cancel, signal) with 403 `READ_ONLY`; the dashboard hides its buttons.
+   * Refuse every mutation (retry, cancel, signal, the bulk operations) with 403 `READ_ONLY`; the dashboard hides its buttons.
    * Default `false`.
    */
   readOnly?: boolean;

@@ -7,14 +7,20 @@ import { newStep, stepsFromHistory, workflowJson } from './workflow-json.js';
 
 /**
  * `GET /api/workflows/:id`: the workflow, its steps (from the event log, with what each stored checkpoint
- * holds and when each step ran) and its event log. `now` decides which attempts are still going.
+ * holds and when each step ran), its event log, and what it published (events, streams). `now` decides which attempts are still going.
  */
 export async function workflowDetail(client: RouterClient, id: string, now = Date.now()): Promise<WorkflowDetailJson> {
   const handle = await client.getWorkflow(id);
-  const [info, history, checkpoints] = await Promise.all([handle.info(), handle.history(), handle.steps()]);
+  const [info, history, checkpoints, events, streams] = await Promise.all([handle.info(), handle.history(), handle.steps(), handle.events(), handle.streams()]);
   const steps = withCheckpoints(stepsFromHistory(history), checkpoints);
   addTimings(steps, history, info, now);
-  return { workflow: workflowJson(info), steps, history: history.map(eventToJson) };
+  return {
+    workflow: workflowJson(info),
+    steps,
+    history: history.map(eventToJson),
+    events: events.map((event) => ({ key: event.key, value: toJsonValue(event.value), step: event.step, setAt: event.setAt.toISOString() })),
+    streams: streams.map((stream) => ({ key: stream.key, chunks: stream.chunks, closed: stream.closed, updatedAt: stream.updatedAt.toISOString() })),
+  };
 }
 
 /** Adds what the stored checkpoints hold; a timer's status (set, fired, cancelled) is the checkpoint's. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { pino } from 'pino';
-import { defineTask, defineWorkflow, NonRetryableError, Runtime, sleep, taskContext, waitForSignal } from '@steadfast/core';
+import { closeStream, type PayloadCodec, defineTask, defineWorkflow, NonRetryableError, Runtime, setEvent, sleep, taskContext, waitForSignal, writeStream } from '@steadfast/core';
 import { SqliteAdapter } from '@steadfast/sqlite-adapter';
 import { steadfastRouter, type RouterRuntime, type SteadfastRouterOptions } from '../src/index.js';
 
@@ -56,12 +56,24 @@ export const sendLater = defineTask(
   { retries: 1, backoff: { type: 'fixed', initial: '1h' } },
 );
 export const patient = defineWorkflow('orders.patient', async () => sendLater());
+/** Writes `words` to the stream `answer`, one every `pauseMs`, with its progress as the event `progress`; closes it if asked. */
+export const teller = defineWorkflow('orders.teller', async (words: string[], pauseMs: number, close = true) => {
+  for (const [i, word] of words.entries()) {
+    await writeStream('answer', word);
+    await setEvent('progress', { done: i + 1, of: words.length });
+    await sleep(pauseMs);
+  }
+  if (close) await closeStream('answer');
+  return words.length;
+});
 /** A workflow with a long name, for layouts that must not let it squeeze other columns. */
 export const LONG_NAME = `reports.${'quarterly-revenue-reconciliation-'.repeat(4)}final`;
 export const longNamed = defineWorkflow(LONG_NAME, async () => 'done');
 
 export interface TestServer {
   runtime: Runtime;
+  /** The SQLite file, for a second process (a router of its own) on the same database. */
+  filename: string;
   /** URL of the router's base, without a trailing slash, e.g. `http://127.0.0.1:1234/steadfast`. */
   base: string;
   close(): Promise<void>;
@@ -74,16 +86,18 @@ export async function startServer(
     start = true,
     mountPath = '/steadfast',
     wrap = (runtime) => runtime,
-  }: { start?: boolean; mountPath?: string; wrap?: (runtime: Runtime) => RouterRuntime } = {},
+    codec,
+  }: { start?: boolean; mountPath?: string; wrap?: (runtime: Runtime) => RouterRuntime; codec?: PayloadCodec[] } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'steadfast-express-'));
   const runtime = new Runtime({
     storage: new SqliteAdapter({ filename: join(dir, 'test.db'), synchronous: 'NORMAL' }),
+    codec,
     logger: pino({ level: 'silent' }),
     pollIntervalMs: 50,
     inMemoryWaitMs: 1000,
   });
-  runtime.register(checkout, charge, reserve, approval, napper, receipt, sendReceipt, patient, sendLater, longNamed);
+  runtime.register(checkout, charge, reserve, approval, napper, receipt, sendReceipt, patient, sendLater, longNamed, teller);
   if (start) await runtime.start();
   const app = express();
   app.get('/app-route', (_req, res) => {
@@ -95,6 +109,7 @@ export async function startServer(
   const { port } = server.address() as AddressInfo;
   return {
     runtime,
+    filename: join(dir, 'test.db'),
     base: `http://127.0.0.1:${port}${mountPath === '/' ? '' : mountPath}`,
     async close() {
       server.closeAllConnections();

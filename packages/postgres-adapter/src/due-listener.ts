@@ -14,6 +14,11 @@ export interface DueListenerOptions {
   onDue: (dueAt: number) => void;
   /** Told when a notification says that cron schedules changed. */
   onSchedulesChanged?: () => void;
+  /**
+   * Every notification's payload, for a listener on another channel than the due-work one: then `onDue` and
+   * `onSchedulesChanged` are told nothing but the `onDue(now)` after a reconnect.
+   */
+  onMessage?: (payload: string) => void;
   /** How often the connection is checked with a query; a silent or dead one is replaced. */
   checkIntervalMs: number;
   logger?: ListenerLogger;
@@ -58,6 +63,7 @@ export class DueListener {
     client.on('error', (error) => this.replace(client, error));
     client.on('end', () => this.replace(client, new Error('listener connection ended')));
     client.on('notification', (message) => {
+      if (this.options.onMessage) return this.options.onMessage(message.payload ?? '');
       if (message.payload === SCHEDULES_CHANGED) return this.options.onSchedulesChanged?.();
       const dueAt = Number(message.payload);
       this.options.onDue(Number.isFinite(dueAt) ? dueAt : Date.now());

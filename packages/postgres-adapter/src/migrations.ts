@@ -1,5 +1,5 @@
 import type { PostgresDatabase } from './postgres-database.js';
-import { workersTable } from './sql/workers.js';
+import { table } from './sql/tables.js';
 
 /** Schema versions, applied in order, each once. Never edit a shipped one: add the next. */
 const MIGRATIONS: string[] = [
@@ -89,12 +89,34 @@ const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX {prefix}signals_key ON {signals} (workflow_id, key) WHERE key IS NOT NULL;`,
   // 7: live workers and the versions and queues they serve (heartbeats; expired rows are deleted by the
   // next heartbeat), so runs of a version no live worker serves show as stranded.
-  `CREATE TABLE {workers} (
+  `CREATE TABLE {table:workers} (
      id text PRIMARY KEY,
      versions text[],
      queues text[] NOT NULL,
      seen_at bigint NOT NULL,
      expires_at bigint NOT NULL
+   );`,
+  // 8: tenants. workflows.concurrency_key (bulk operations select by it), and what running workflows
+  // publish: events (the latest value per key) and streams (chunks by position; a null `data` ends the
+  // stream), each with the step that wrote it.
+  `ALTER TABLE {wf} ADD COLUMN IF NOT EXISTS concurrency_key text;
+   CREATE INDEX IF NOT EXISTS {prefix}workflows_concurrency_key ON {wf} (concurrency_key, created_at) WHERE concurrency_key IS NOT NULL;
+   CREATE TABLE {table:workflow_events} (
+     workflow_id text NOT NULL,
+     key text NOT NULL,
+     value text NOT NULL,
+     seq integer NOT NULL,
+     updated_at bigint NOT NULL,
+     PRIMARY KEY (workflow_id, key)
+   );
+   CREATE TABLE {table:stream_chunks} (
+     workflow_id text NOT NULL,
+     key text NOT NULL,
+     position integer NOT NULL,
+     data text,
+     seq integer NOT NULL,
+     created_at bigint NOT NULL,
+     PRIMARY KEY (workflow_id, key, position)
    );`,
 ];
 
@@ -120,8 +142,8 @@ export async function migrate(database: PostgresDatabase, now: number): Promise<
         .replaceAll('{signals}', tables.signals)
         .replaceAll('{schedules}', tables.schedules)
         .replaceAll('{queue_starts}', tables.queueStarts)
-        .replaceAll('{workers}', workersTable(database))
-        .replaceAll('{prefix}', prefix);
+        .replaceAll('{prefix}', prefix)
+        .replace(/\{table:([a-z_]+)\}/g, (_, name: string) => table(database, name));
       await trx.raw(sql);
       await trx.raw(`INSERT INTO ${tables.migrations} (version, applied_at) VALUES (?, ?)`, [version, now]);
     }

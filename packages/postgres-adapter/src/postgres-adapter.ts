@@ -14,6 +14,8 @@ import { migrate } from './migrations.js';
 import { Connections } from './connections.js';
 import { clientConfig, createPool, PostgresDatabase } from './postgres-database.js';
 import { OPERATIONS } from './operations.js';
+import { PublicationListener } from './publication-listener.js';
+import { publicationsChannel } from './sql/tables.js';
 import { runTransactionStep } from './sql/transaction-step.js';
 
 /** Options of `new PostgresAdapter(...)`. */
@@ -65,6 +67,7 @@ export class PostgresAdapter implements StorageAdapter {
   private readonly listenCheckIntervalMs: number;
   private readonly logger: ListenerLogger | undefined;
   private readonly listeners = new Set<DueListener>();
+  private readonly publications: PublicationListener;
   private closed = false;
 
   constructor(options: PostgresAdapterOptions) {
@@ -98,6 +101,10 @@ export class PostgresAdapter implements StorageAdapter {
       `${schema}.${prefix}due`,
     );
     Object.assign(this, bindOperations(OPERATIONS, async (operation) => operation(this.database)));
+    this.publications = new PublicationListener(
+      (onMessage, onReconnect) =>
+        new DueListener({ connection: this.connection, channel: publicationsChannel(this.database), onMessage, onDue: onReconnect, checkIntervalMs: this.listenCheckIntervalMs, logger: this.logger }),
+    );
   }
 
   /** The knex instance on this database, for the application's own queries. */
@@ -115,6 +122,12 @@ export class PostgresAdapter implements StorageAdapter {
     };
   }
 
+  /** LISTENs on the publications channel (one connection for every reader in this process), which `publish` notifies. */
+  async watchPublications(workflowId: string, onChange: () => void): Promise<() => Promise<void>> {
+    if (this.closed) throw new ValidationError('this PostgresAdapter is closed');
+    return this.publications.watch(workflowId, onChange);
+  }
+
   async migrate(): Promise<void> {
     await migrate(this.database, Date.now());
   }
@@ -123,6 +136,7 @@ export class PostgresAdapter implements StorageAdapter {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.listeners].map((listener) => listener.stop()));
+    await this.publications.stop();
     await Promise.all([this.database.pool.end(), this.database.control.end(), this.database.knex.destroy()]);
   }
 

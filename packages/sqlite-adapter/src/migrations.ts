@@ -1,7 +1,10 @@
 import type { SqliteDatabase } from './sqlite-database.js';
 
-/** Schema versions, applied in order, each once. Never edit a shipped one: add the next. */
-const MIGRATIONS: string[] = [
+/**
+ * Schema versions, applied in order, each once. Never edit a shipped one: add the next. A version is SQL, or a
+ * function for one that must look at the schema first.
+ */
+const MIGRATIONS: Array<string | ((database: SqliteDatabase) => void)> = [
   `CREATE TABLE {p}workflows (
      id TEXT PRIMARY KEY,
      name TEXT NOT NULL,
@@ -95,6 +98,35 @@ const MIGRATIONS: string[] = [
      seen_at INTEGER NOT NULL,
      expires_at INTEGER NOT NULL
    );`,
+  // 8: tenants. workflows.concurrency_key (bulk operations select by it; added only if it is not there, as
+  // SQLite has no ADD COLUMN IF NOT EXISTS), and what running workflows publish:
+  // events (the latest value per key) and streams (chunks by position; a null `data` ends the stream), each
+  // with the step that wrote it.
+  (database) => {
+    const columns = database.db.prepare(`PRAGMA table_info(${database.prefix}workflows)`).all() as { name: string }[];
+    const add = columns.some((column) => column.name === 'concurrency_key') ? '' : 'ALTER TABLE {p}workflows ADD COLUMN concurrency_key TEXT;';
+    database.db.exec(
+      `${add}
+       CREATE INDEX IF NOT EXISTS {p}workflows_concurrency_key ON {p}workflows (concurrency_key, created_at) WHERE concurrency_key IS NOT NULL;
+       CREATE TABLE {p}workflow_events (
+         workflow_id TEXT NOT NULL,
+         key TEXT NOT NULL,
+         value TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL,
+         PRIMARY KEY (workflow_id, key)
+       ) WITHOUT ROWID;
+       CREATE TABLE {p}stream_chunks (
+         workflow_id TEXT NOT NULL,
+         key TEXT NOT NULL,
+         position INTEGER NOT NULL,
+         data TEXT,
+         seq INTEGER NOT NULL,
+         created_at INTEGER NOT NULL,
+         PRIMARY KEY (workflow_id, key, position)
+       ) WITHOUT ROWID;`.replaceAll('{p}', database.prefix),
+    );
+  },
 ];
 
 /**
@@ -107,7 +139,9 @@ export function migrate(database: SqliteDatabase, now: number): void {
     db.exec(`CREATE TABLE IF NOT EXISTS ${prefix}migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
     const row = db.prepare(`SELECT MAX(version) AS version FROM ${prefix}migrations`).get() as { version: number | null };
     for (let version = (row.version ?? 0) + 1; version <= MIGRATIONS.length; version++) {
-      db.exec(MIGRATIONS[version - 1]!.replaceAll('{p}', prefix));
+      const migration = MIGRATIONS[version - 1]!;
+      if (typeof migration === 'string') db.exec(migration.replaceAll('{p}', prefix));
+      else migration(database);
       db.prepare(`INSERT INTO ${prefix}migrations (version, applied_at) VALUES (?, ?)`).run(version, now);
     }
   });

@@ -1,9 +1,10 @@
-import { basename, dirname, resolve } from 'node:path';
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import knexFactory, { type Knex } from 'knex';
 import {
   bindOperations,
+  KeyedListeners,
   ValidationError,
   type Lease,
   type StorageAdapter,
@@ -11,6 +12,7 @@ import {
   type StorageOperations,
   type TransactionStep,
 } from '@steadfast/core/adapter';
+import { ChangeFeed } from './change-feed.js';
 import { migrate } from './migrations.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { GroupCommit } from './group-commit.js';
@@ -62,8 +64,9 @@ export class SqliteAdapter implements StorageAdapter {
   /** Held while a transactional step's transaction is open on the single connection; other work waits. */
   private exclusive: Promise<void> | undefined;
   private closed = false;
-  private readonly changePollMs: number;
-  private readonly watchers = new Set<NodeJS.Timeout>();
+  private readonly changes: ChangeFeed;
+  /** Readers in this process of what is published on this connection. */
+  private readonly localPublications = new KeyedListeners();
   private readonly commits: GroupCommit;
 
   constructor(options: SqliteAdapterOptions) {
@@ -85,14 +88,27 @@ export class SqliteAdapter implements StorageAdapter {
     this.prefix = prefix;
     this.busyTimeoutMs = busy;
     this.synchronous = options.synchronous ?? 'FULL';
-    this.changePollMs = options.changePollMs ?? 50;
-    if (!Number.isInteger(this.changePollMs) || this.changePollMs < 1) {
+    const changePollMs = options.changePollMs ?? 50;
+    if (!Number.isInteger(changePollMs) || changePollMs < 1) {
       throw new ValidationError(`invalid changePollMs: ${options.changePollMs} (expected a whole number of milliseconds >= 1)`);
     }
+    this.changes = new ChangeFeed({
+      version: () => this.run((database) => database.db.pragma('data_version', { simple: true }) as number, false),
+      filename: this.filename,
+      pollMs: changePollMs,
+      paused: () => this.closed || this.exclusive !== undefined,
+    });
     this.commits = new GroupCommit(() => (this.opening ??= this.open()), () => this.exclusive);
     // SQLite operations are synchronous: each runs whole on the connection, with the others of its turn.
     const run = <T>(operation: (db: SqliteDatabase) => T | Promise<T>, name: keyof StorageOperations) => this.run(operation, !READS.has(name)) as Promise<T>;
     Object.assign(this, bindOperations(OPERATIONS, run));
+    // Readers in this process hear of publications made on this connection at once (data_version does not change for them).
+    const publish = this.publish;
+    this.publish = async (lease, ...rest) => {
+      const outcome = await publish(lease, ...rest);
+      this.localPublications.tell(lease.workflowId);
+      return outcome;
+    };
   }
 
   /** The knex instance on this database (opened on first use), for the application's own queries. */
@@ -127,62 +143,27 @@ export class SqliteAdapter implements StorageAdapter {
     await this.run((database) => migrate(database, Date.now()));
   }
 
-  /**
-   * Wakes idle workers when another process (or another adapter on the file) commits. SQLite has no
-   * notifications, but `PRAGMA data_version` changes whenever another connection commits, and reading it costs
-   * microseconds: it is read when the file system reports a write to the database's WAL (inotify, so an idle
-   * worker hears of another process's commit within a millisecond or so, and reads nothing while nothing
-   * happens), and every `changePollMs` as the fallback. The callback gets 0 ("look now"): what became due is
-   * for the claim to find out.
-   */
+  /** Wakes idle workers when another process (or another adapter on the file) commits: see {@link ChangeFeed}. */
   async subscribe(onDue: (dueAt: number) => void): Promise<() => Promise<void>> {
-    const version = () => this.run((database) => database.db.pragma('data_version', { simple: true }) as number, false);
-    let last = await version();
-    if (this.closed) return async () => {};
-    let checking = false;
-    const check = () => {
-      if (this.closed || this.exclusive || checking) return;
-      checking = true;
-      void version()
-        .then((current) => {
-          if (current !== last) {
-            last = current;
-            onDue(0);
-          }
-        })
-        .catch(() => {})
-        .finally(() => (checking = false));
-    };
-    const timer = setInterval(check, this.changePollMs);
-    timer.unref();
-    this.watchers.add(timer);
-    const watcher = this.watchWrites(check);
-    return async () => {
-      clearInterval(timer);
-      this.watchers.delete(timer);
-      watcher?.close();
-    };
+    const stop = await this.changes.listen(() => onDue(0));
+    if (this.closed) stop();
+    return async () => stop();
   }
 
-  /** Calls `onWrite` when the database file or its WAL is written (by any process); undefined where it cannot watch. */
-  private watchWrites(onWrite: () => void): FSWatcher | undefined {
-    if (this.filename === ':memory:' || this.filename.startsWith('file:')) return undefined;
-    const base = basename(this.filename);
-    try {
-      const watcher = watch(dirname(resolve(this.filename)), { persistent: false }, (_event, name) => {
-        if (name === `${base}-wal` || name === base) onWrite();
-      });
-      watcher.on('error', () => watcher.close()); // the poll goes on
-      return watcher;
-    } catch {
-      return undefined; // no inotify here (a network file system): the poll alone
-    }
+  /** Another connection's commit may be a publication of the workflow; this connection's publications are told at once. */
+  async watchPublications(workflowId: string, onChange: () => void): Promise<() => Promise<void>> {
+    const stopLocal = this.localPublications.add(workflowId, onChange);
+    const stop = await this.changes.listen(onChange);
+    return async () => {
+      stop();
+      stopLocal();
+    };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.watchers) clearInterval(timer);
+    this.changes.stop();
     if (this.opening) {
       await this.opening.catch(() => {});
       await this.knexInstance?.destroy();

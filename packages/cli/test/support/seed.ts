@@ -38,6 +38,8 @@ export const SEEDS = {
   waiting: (id = 'wf-waiting'): Start => (r) => r.startWorkflow(awaitGo, [], { id }),
   email: (id = 'wf-email'): Start => (r) => r.startWorkflow(greet, ['bob'], { id, queue: 'emails' }),
   rich: (id = 'wf-rich'): Start => (r) => r.startWorkflow(rich, [], { id }),
+  /** A sleeping workflow of a tenant (its concurrencyKey). */
+  tenant: (id: string, concurrencyKey: string): Start => (r) => r.startWorkflow(nap, [], { id, concurrencyKey }),
   /** A sleeping workflow cancelled by the seeding runtime. */
   cancelled: (id = 'wf-cancelled'): Start => async (r) => {
     const handle = await r.startWorkflow(nap, [], { id });

@@ -3,6 +3,8 @@ import { systemClock, type Clock } from '../foundation/clock.js';
 import { STEADFAST_ERROR_CLASSES, ValidationError } from '../foundation/errors.js';
 import { validateInteger, validateName } from '../foundation/names.js';
 import { createSerializer, DEFAULT_MAX_PAYLOAD_BYTES, type ErrorClass, type Serializer } from '../foundation/serialization.js';
+import type { PayloadCodec } from '../foundation/codec/payload-codec.js';
+import { withCodecs } from '../foundation/codec/codec-serializer.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 
 /** Options of `new WorkflowClient(...)`: the part of the runtime options a client needs. */
@@ -19,6 +21,13 @@ export interface WorkflowClientOptions {
   clock?: Clock;
   /** Encodes arguments, results and errors. Default the built-in tagged-JSON serializer. */
   serializer?: Serializer;
+  /**
+   * Payload codecs applied, in order, to every payload the serializer writes (arguments, step results, errors,
+   * events, stream chunks, signals), and undone on read: e.g. `[compression(), encryption({ keys, currentKey })]`.
+   * Give every process of a database the codecs (and keys) of the others. Default none (payloads are
+   * stored as readable JSON; encoded ones written by others are still decoded where the codec is known).
+   */
+  codec?: PayloadCodec | PayloadCodec[];
   /** Longest wait between two reads of a workflow that `result()` waits for while it runs elsewhere. Default 1 000 ms. */
   pollIntervalMs?: number;
   /**
@@ -39,7 +48,7 @@ export interface WorkflowClientOptions {
 
 /** The client option names, which `new Runtime(...)` accepts too. */
 export const CLIENT_OPTION_KEYS = [
-  'storage', 'logger', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'pollIntervalMs', 'unavailableRetryMs', 'version',
+  'storage', 'logger', 'maxPayloadBytes', 'errorClasses', 'clock', 'serializer', 'codec', 'pollIntervalMs', 'unavailableRetryMs', 'version',
 ] as const;
 
 export interface ResolvedClientOptions {
@@ -59,7 +68,7 @@ export function resolveClientOptions(options: WorkflowClientOptions, owner: stri
     throw new ValidationError(`new ${owner}(options): options.storage must be a storage adapter such as new SqliteAdapter({ filename })`);
   }
   const maxPayloadBytes = validateInteger(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes', 1, 1024 * 1024 * 1024);
-  const serializer = options.serializer ?? createSerializer({ maxPayloadBytes });
+  const serializer = withCodecs(options.serializer ?? createSerializer({ maxPayloadBytes }), options.codec);
   serializer.registerErrorClass(...STEADFAST_ERROR_CLASSES, ...(options.errorClasses ?? []));
   return {
     storage: options.storage,

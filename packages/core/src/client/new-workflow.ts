@@ -20,6 +20,7 @@ export interface CreateRequest {
   debounce?: boolean;
   /** The starting client's `version`: the run is pinned to it. Default the workflow's `version` option. */
   version?: string | null;
+  concurrencyKey?: string;
 }
 
 /** Validates and encodes a new workflow or job; everything is checked here, before anything is stored. */
@@ -27,6 +28,9 @@ export function newWorkflowInput(meta: StepMeta, kind: WorkflowKind, args: unkno
   const { at, delay, atName } = request;
   if (!Array.isArray(args)) throw new ValidationError(`arguments of ${meta.name} must be an array, got ${describe(args)}`);
   const id = request.id === undefined ? randomUUID() : validateName(request.id, 'workflow id');
+  const concurrencyKey = request.concurrencyKey === undefined ? null : validateName(request.concurrencyKey, `concurrencyKey of ${meta.name}`);
+  // Payload codecs choose the new workflow's scope (its tenant) from it.
+  const codec = serializer.forWorkflow?.({ id, name: meta.name, concurrencyKey }) ?? serializer;
   if (at !== undefined && delay !== undefined) throw new ValidationError(`give either ${atName} or delay for ${meta.name}, not both`);
   const nextAt = at !== undefined ? toEpochMs(at, `${atName} of ${meta.name}`) : now + (delay === undefined ? 0 : toMilliseconds(delay, `delay of ${meta.name}`));
   const defaults = meta.kind === 'workflow' ? runDefaults(meta, nextAt, request.version) : { version: request.version ?? null, queue: 'default', priority: 0, deadlineAt: null };
@@ -37,12 +41,13 @@ export function newWorkflowInput(meta: StepMeta, kind: WorkflowKind, args: unkno
     version: defaults.version,
     queue: validateName(request.queue ?? defaults.queue, `queue of ${meta.name}`),
     priority: validateInteger(request.priority ?? defaults.priority, `priority of ${meta.name}`, -1_000_000, 1_000_000),
-    args: serializer.serialize(args, 'args'),
+    args: codec.serialize(args, 'args'),
     parentId: null,
     nextAt,
     deadlineAt: defaults.deadlineAt,
     dedupeKey: request.dedupeKey ?? null,
     debounce: request.debounce ?? false,
+    concurrencyKey,
     now,
   };
 }

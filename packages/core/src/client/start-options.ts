@@ -14,6 +14,8 @@ export interface StartWorkflowOptions {
   queue?: string;
   /** Higher runs first. Default the workflow's `priority` option, else 0. */
   priority?: number;
+  /** A key stored with the workflow, e.g. its tenant: bulk operations (`cancelMany`, ...) select by it. Default none. */
+  concurrencyKey?: string;
 }
 
 /** Options of `enqueue`. */
@@ -35,6 +37,8 @@ export interface EnqueueOptions {
   queue?: string;
   /** Higher runs first. Default 0. */
   priority?: number;
+  /** A key stored with the job, e.g. its tenant: bulk operations (`cancelMany`, ...) select by it. Default none. */
+  concurrencyKey?: string;
 }
 
 /** Options shared by every item of `startMany` and `enqueueMany` (an item's own options win). */
@@ -47,10 +51,14 @@ export interface ManyOptions {
   queue?: string;
   /** Higher runs first. Default the workflow's `priority` option, else 0. */
   priority?: number;
+  /** Stored with each workflow; see `StartWorkflowOptions.concurrencyKey`. Default none. */
+  concurrencyKey?: string;
 }
 
 /** One item of `startMany` / `enqueueMany`: its arguments, or its arguments with options of its own. */
-export type ManyItem<A extends unknown[]> = A | { args: A; id?: string; dedupeKey?: string; startAt?: TimeInput; delay?: DurationInput; queue?: string; priority?: number };
+export type ManyItem<A extends unknown[]> =
+  | A
+  | { args: A; id?: string; dedupeKey?: string; startAt?: TimeInput; delay?: DurationInput; queue?: string; priority?: number; concurrencyKey?: string };
 
 /** Options of `signal`. */
 export interface SignalOptions {

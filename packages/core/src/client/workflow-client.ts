@@ -14,7 +14,11 @@ import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { retryingStorage } from '../storage/retrying-storage.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
+import { BulkOperations, type BulkFilter, type BulkOptions } from './bulk-operations.js';
+import type { ClientBinding } from './client-binding.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
+import { PublishedReads } from './published-reads.js';
+import { SettleWaiters } from './settle-waiters.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from './start-options.js';
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
@@ -29,31 +33,7 @@ import type { VerifyReport } from '../replay/verify-histories.js';
 
 type AnyFn = (...args: any[]) => Promise<any>;
 
-/**
- * @internal What a runtime's own worker and its client tell each other; a client on its own has none.
- */
-export interface LocalWorker {
-  /** Work became due at `at` (now if undefined): claim it. */
-  wake(at?: number): void;
-  /** Whether the workflow executes on this worker now (its end will be reported through `notifySettled`). */
-  runsHere(workflowId: string): boolean;
-  /** Whether this worker claims workflows of this name from this queue (so it will likely run this one). */
-  serves(name: string, queue: string): boolean;
-  /** The workflow was cancelled: give its execution here up at once. */
-  cancelled(workflowId: string): void;
-  /** The stored schedules changed: read them again. */
-  schedulesChanged(): void;
-}
-
-/** @internal How a runtime builds the client it composes. */
-export interface ClientBinding {
-  /** The runtime's worker, once it has one. */
-  localWorker(): LocalWorker | undefined;
-  /** What the client is called in messages once it is shut down. Default `client`. */
-  noun?: string;
-  /** Whether the owner began to shut down: the client then refuses new work. */
-  stopped?(): boolean;
-}
+export type { ClientBinding, LocalWorker } from './client-binding.js';
 
 /**
  * Starts, reads and operates workflows and jobs in a storage, without executing any: the shape for an API
@@ -73,9 +53,12 @@ export class WorkflowClient implements HandleClient {
   private readonly binding: ClientBinding;
   /** The storage as this client calls it: each operation waits out an unreachable storage, for a while. */
   private readonly store: StorageAdapter;
-  private readonly settleWaiters = new Map<string, Set<(end?: WorkflowEnd) => void>>();
+  private readonly settled = new SettleWaiters();
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private readonly bulk: BulkOperations;
+  /** @internal Readers of what workflows publish, for handles. */
+  readonly published: PublishedReads;
 
   constructor(options: WorkflowClientOptions, binding?: ClientBinding) {
     if (binding === undefined) checkKnownOptions(options, CLIENT_OPTION_KEYS, 'WorkflowClient');
@@ -83,6 +66,23 @@ export class WorkflowClient implements HandleClient {
     this.binding = binding ?? { localWorker: () => undefined };
     const { clock, logger, unavailableRetryMs } = this.options;
     this.store = retryingStorage(this.options.storage, { clock, logger, what: 'a client call', withinMs: unavailableRetryMs });
+    this.bulk = new BulkOperations({
+      storage: this.store,
+      now: () => this.clock.now(),
+      ensureReady: () => this.ensureReady(),
+      retry: (id) => this.retry(id),
+      cancelled: (id) => {
+        this.binding.localWorker()?.cancelled(id);
+        this.notifySettled(id);
+      },
+    });
+    this.published = new PublishedReads({
+      storage: this.store,
+      serializer: this.options.serializer,
+      pollIntervalMs: this.options.pollIntervalMs,
+      ensureReady: () => this.ensureReady(),
+      onSettled: (id, fn) => this.settled.listen(id, fn),
+    });
   }
 
   get storage(): StorageAdapter {
@@ -107,14 +107,14 @@ export class WorkflowClient implements HandleClient {
    */
   async startWorkflow<F extends AnyFn>(fn: F, args: Parameters<F>, options: StartWorkflowOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
     const meta = entry(fn, 'workflow', 'startWorkflow');
-    checkOptionKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority'], 'startWorkflow');
+    checkOptionKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], 'startWorkflow');
     return this.create(meta, 'workflow', args, { ...options, at: options.startAt, atName: 'startAt' });
   }
 
   /** Enqueues a task as a durable delayed job with its retry policy. Idempotent by `id` like `startWorkflow`. */
   async enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options: EnqueueOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
     const meta = entry(taskFn, 'task', 'enqueue');
-    checkOptionKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce'], 'enqueue');
+    checkOptionKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce', 'concurrencyKey'], 'enqueue');
     const dedupeKey = options.dedupeKey === undefined ? undefined : validateName(options.dedupeKey, `dedupeKey of ${meta.name}`);
     let delay = options.delay;
     if (options.debounce !== undefined) {
@@ -145,14 +145,14 @@ export class WorkflowClient implements HandleClient {
   }
 
   private async createMany(meta: StepMeta, kind: WorkflowKind, method: string, items: ReadonlyArray<ManyItem<unknown[]>>, options: ManyOptions): Promise<WorkflowHandle<any>[]> {
-    checkOptionKeys(options, ['startAt', 'delay', 'queue', 'priority'], method);
+    checkOptionKeys(options, ['startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], method);
     if (!Array.isArray(items)) throw new ValidationError(`${method} expects an array of items (argument arrays, or { args, ...options }), got ${describe(items)}`);
     const now = this.clock.now();
     const inputs = items.map((item, i) => {
       const label = `${method} items[${i}]`;
       try {
         const own: ItemOptions = Array.isArray(item) ? { args: item } : (item as ItemOptions);
-        checkOptionKeys(own, ['args', 'id', 'dedupeKey', 'startAt', 'delay', 'queue', 'priority'], label);
+        checkOptionKeys(own, ['args', 'id', 'dedupeKey', 'startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], label);
         const request: Omit<ItemOptions, 'args'> = { ...options, ...withoutArgs(own) };
         if (own.startAt !== undefined && options.delay !== undefined && own.delay === undefined) delete request.delay;
         if (own.delay !== undefined && options.startAt !== undefined && own.startAt === undefined) delete request.startAt;
@@ -214,7 +214,9 @@ export class WorkflowClient implements HandleClient {
     const meta = entry(fn, 'workflow', 'schedule');
     const resolved = resolveSchedule(options, `schedule ${name}`);
     if (!Array.isArray(args)) throw new ValidationError(`arguments of schedule ${name} must be an array, got ${describe(args)}`);
-    const encoded = this.options.serializer.serialize(args, `args of schedule ${name}`);
+    const { serializer } = this.options;
+    // Each tick's workflow takes these arguments as they are stored: the schedule's scope is theirs.
+    const encoded = (serializer.forWorkflow?.({ id: name, name: meta.name }) ?? serializer).serialize(args, `args of schedule ${name}`);
     await this.ensureReady();
     const now = this.clock.now();
     await this.store.upsertSchedule({ name, workflowName: meta.name, ...resolved, args: encoded, lastTickAt: now, createdAt: now, updatedAt: now });
@@ -287,7 +289,15 @@ export class WorkflowClient implements HandleClient {
     checkOptionKeys(options, ['idempotencyKey'], 'signal');
     // Fixed before the first try: a send repeated after a lost answer is not a second signal.
     const key = options.idempotencyKey === undefined ? randomUUID() : validateName(options.idempotencyKey, 'signal idempotencyKey');
-    const encoded = this.options.serializer.serialize(payload, `payload of signal ${name}`);
+    let { serializer } = this.options;
+    if (serializer.forWorkflow) {
+      // The payload is written in the scope of the workflow's stored arguments (its tenant's key).
+      await this.ensureReady();
+      const record = await this.store.getWorkflow(id);
+      if (!record) throw new WorkflowNotFoundError(id);
+      serializer = serializer.forWorkflow({ id, name: record.name, storedArgs: record.args });
+    }
+    const encoded = serializer.serialize(payload, `payload of signal ${name}`);
     await this.ensureReady();
     const outcome = await this.store.sendSignal(id, name, encoded, this.clock.now(), key);
     if (outcome === 'not_found') throw new WorkflowNotFoundError(id);
@@ -317,6 +327,30 @@ export class WorkflowClient implements HandleClient {
       throw new ValidationError(`workflow ${id} is ${record?.status ?? 'gone'}; only a failed workflow can be retried`);
     }
     this.binding.localWorker()?.wake();
+  }
+
+  /**
+   * Cancels every unfinished workflow matching the filter (with its unfinished children), in batches of
+   * bounded transactions; returns how many. With `{ dryRun: true }`, counts them and changes nothing. Run it
+   * again to resume an interrupted one.
+   *
+   * @example
+   * ```ts
+   * const cancelled = await client.cancelMany({ concurrencyKey: 'tenant-42', status: ['pending', 'sleeping'] });
+   * ```
+   */
+  cancelMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.bulk.cancelMany(filter, options);
+  }
+
+  /** Retries every failed workflow matching the filter, as `retry(id)` does; returns how many. See {@link cancelMany}. */
+  retryMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.bulk.retryMany(filter, options);
+  }
+
+  /** Deletes every finished workflow matching the filter (not one whose parent is unfinished); returns how many. See {@link cancelMany}. */
+  purgeMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.bulk.purgeMany(filter, options);
   }
 
   /**
@@ -415,7 +449,7 @@ export class WorkflowClient implements HandleClient {
 
   private async doClose(): Promise<void> {
     await this.options.storage.close();
-    for (const id of [...this.settleWaiters.keys()]) this.notifySettled(id);
+    this.settled.notifyAll();
   }
 
   // ---- for handles -------------------------------------------------------------------------------------
@@ -426,7 +460,7 @@ export class WorkflowClient implements HandleClient {
     let pollMs = 20;
     for (;;) {
       // Listening before reading, so an end reported meanwhile is not missed.
-      const settled = this.waitSettled(id);
+      const settled = this.settled.wait(id);
       try {
         const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
         if (record.status === 'completed') return serializer.deserialize(record.output!);
@@ -469,7 +503,7 @@ export class WorkflowClient implements HandleClient {
    * end it wrote if it completed or failed the workflow.
    */
   notifySettled(id: string, end?: WorkflowEnd): void {
-    for (const done of [...(this.settleWaiters.get(id) ?? [])]) done(end);
+    this.settled.notify(id, end);
   }
 
   /** Connects and migrates once, on first use (so a client needs no start()). */
@@ -488,39 +522,6 @@ export class WorkflowClient implements HandleClient {
     const record = await this.store.getWorkflow(id);
     if (!record) throw new WorkflowNotFoundError(id);
     return record;
-  }
-
-  /**
-   * Listens for the workflow's end on the runtime's own worker: `within(ms)` resolves with it, or with
-   * undefined after `ms` (time to read storage again); `cancel()` stops listening.
-   */
-  private waitSettled(id: string): { within(ms: number): Promise<WorkflowEnd | undefined>; cancel(): void } {
-    let waiters = this.settleWaiters.get(id);
-    if (!waiters) this.settleWaiters.set(id, (waiters = new Set()));
-    let settle: (end: WorkflowEnd | undefined) => void = () => {};
-    let reported: { end: WorkflowEnd | undefined } | undefined;
-    const done = (end?: WorkflowEnd) => {
-      reported = { end };
-      settle(end);
-    };
-    waiters.add(done);
-    const cancel = () => {
-      waiters!.delete(done);
-      if (waiters!.size === 0) this.settleWaiters.delete(id);
-    };
-    return {
-      within: (ms) =>
-        reported
-          ? Promise.resolve(reported.end)
-          : new Promise((resolve) => {
-              const timer = setTimeout(() => resolve(undefined), ms);
-              settle = (end) => {
-                clearTimeout(timer);
-                resolve(end);
-              };
-            }),
-      cancel,
-    };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { EventRecord, WorkflowKind, WorkflowStatus } from '../foundation/types.js';
+import type { GetEventOptions, PublishedReads, ReadStreamOptions, WorkflowPublishedEvent, WorkflowStreamInfo } from './published-reads.js';
 import type { WorkflowStep } from './workflow-steps.js';
 
 /** A workflow as its handle reports it, with payloads decoded. */
@@ -44,6 +45,8 @@ export interface HandleClient {
   workflowHistory(id: string): Promise<WorkflowEvent[]>;
   workflowSteps(id: string): Promise<WorkflowStep[]>;
   cancel(id: string): Promise<void>;
+  /** Readers of what workflows publish (events, streams). */
+  readonly published: PublishedReads;
 }
 
 /** A reference to one workflow (or job) by id; cheap to create, safe to hold across restarts. */
@@ -87,5 +90,42 @@ export class WorkflowHandle<R = unknown> {
 
   cancel(): Promise<void> {
     return this.client.cancel(this.id);
+  }
+
+  /**
+   * The value of the workflow's event `key` (the latest `setEvent(key, …)`), waiting up to `timeout` (default
+   * 60 s) for it to be set; undefined if it is not by then, or the workflow ended without setting it.
+   *
+   * @example
+   * ```ts
+   * const status = await handle.getEvent<{ percent: number }>('status', { timeout: '5s' });
+   * ```
+   */
+  getEvent<T = unknown>(key: string, options?: GetEventOptions): Promise<T | undefined> {
+    return this.client.published.getEvent(this.id, key, options) as Promise<T | undefined>;
+  }
+
+  /**
+   * The chunks of the workflow's stream `key` (`writeStream(key, …)`), each once, in the order written, as
+   * they are written: woken by the storage's notifications, not by polling. It ends after `closeStream(key)`,
+   * or once the workflow has finished and every chunk is read. To resume, pass how many were read as `from`.
+   *
+   * @example
+   * ```ts
+   * for await (const piece of handle.readStream<string>('answer')) process.stdout.write(piece);
+   * ```
+   */
+  readStream<T = unknown>(key: string, options?: ReadStreamOptions): AsyncGenerator<T, void, undefined> {
+    return this.client.published.readStream(this.id, key, options) as AsyncGenerator<T, void, undefined>;
+  }
+
+  /** The events the workflow has set, by key, with their latest values. */
+  events(): Promise<WorkflowPublishedEvent[]> {
+    return this.client.published.events(this.id);
+  }
+
+  /** The workflow's streams, by key: how many chunks each has, and whether it is closed. */
+  streams(): Promise<WorkflowStreamInfo[]> {
+    return this.client.published.streams(this.id);
   }
 }

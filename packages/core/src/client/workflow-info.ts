@@ -1,8 +1,9 @@
+import { inspectPayload } from '../foundation/codec/codec-serializer.js';
 import type { Serializer } from '../foundation/serialization.js';
 import type { EventRecord, WorkflowRecord } from '../foundation/types.js';
 import type { WorkflowEvent, WorkflowInfo } from './workflow-handle.js';
 
-/** A stored workflow as handles report it: payloads decoded, times as Dates. */
+/** A stored workflow as handles report it: payloads decoded (one that cannot be decrypted here as an `EncryptedValue`), times as Dates. */
 export function toWorkflowInfo(r: WorkflowRecord, serializer: Serializer): WorkflowInfo {
   const date = (ms: number | null) => (ms === null ? undefined : new Date(ms));
   return {
@@ -13,8 +14,8 @@ export function toWorkflowInfo(r: WorkflowRecord, serializer: Serializer): Workf
     queue: r.queue,
     priority: r.priority,
     status: r.status,
-    args: serializer.deserialize(r.args) as unknown[],
-    output: r.output === null ? undefined : serializer.deserialize(r.output),
+    args: inspectPayload(r.args, serializer) as unknown[],
+    output: r.output === null ? undefined : inspectPayload(r.output, serializer),
     error: r.error === null ? undefined : serializer.deserializeError(r.error),
     parentId: r.parentId,
     attempts: r.attempts,

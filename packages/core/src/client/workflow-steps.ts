@@ -1,3 +1,5 @@
+import { EncryptedPayloadError } from '../foundation/errors.js';
+import { EncryptedValue } from '../foundation/codec/payload-codec.js';
 import type { Serializer } from '../foundation/serialization.js';
 import { FINISHED_STATUSES, type StepKind, type StepRecord, type WorkflowRecord } from '../foundation/types.js';
 
@@ -90,11 +92,11 @@ function fullArguments(preview: string | undefined, serializer: Serializer): unk
   return Array.isArray(args) ? args : undefined;
 }
 
-/** A stored payload decoded; one that cannot be (written by a newer version, say) is shown as its text. */
+/** A stored payload decoded; one that cannot be decrypted here is an `EncryptedValue`, any other that cannot be (written by a newer version, say) its text. */
 function decode(text: string, serializer: Serializer): unknown {
   try {
     return serializer.deserialize(text);
-  } catch {
-    return text;
+  } catch (error) {
+    return error instanceof EncryptedPayloadError ? new EncryptedValue(error.keyId, error.tenant, error.message) : text;
   }
 }

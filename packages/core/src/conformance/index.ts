@@ -8,6 +8,7 @@
  * judging lease expiry by the database clock behaves the same as one judging it by `now`.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
+import { describeBulkCases } from './bulk-cases.js';
 import { describeChildCases } from './child-cases.js';
 import { describeClaimCases } from './claim-cases.js';
 import { SuiteContext, type ConformanceTarget } from './context.js';
@@ -15,6 +16,7 @@ import { describeDedupeCases } from './dedupe-cases.js';
 import { describeExecutionCases } from './execution-cases.js';
 import { describeFencingCases } from './fencing-cases.js';
 import { describeInspectionCases } from './inspection-cases.js';
+import { describePublicationCases } from './publication-cases.js';
 import { describePurgeCases } from './purge-cases.js';
 import { describeQueueLimitCases } from './queue-limit-cases.js';
 import { describeRaceCases } from './race-cases.js';
@@ -70,5 +72,7 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
     describeInspectionCases(ctx);
     describePurgeCases(ctx);
     describeVersionCases(ctx);
+    describeBulkCases(ctx);
+    describePublicationCases(ctx);
   });
 }

@@ -56,7 +56,7 @@ export function describeWorkflowCases(ctx: SuiteContext): void {
       expect(result.created).toBe(true);
       expect(result.record).toEqual({
         id: input.id, name: 'order', kind: 'job', version: 'v2', queue: 'emails', priority: 7, status: 'pending',
-        args: '["a",1]', output: null, error: null, parentId: 'parent-1', nextAt: t0 + 5_000, deadlineAt: t0 + 90_000, dedupeKey: null, leaseOwner: null,
+        args: '["a",1]', output: null, error: null, parentId: 'parent-1', nextAt: t0 + 5_000, deadlineAt: t0 + 90_000, dedupeKey: null, concurrencyKey: null, leaseOwner: null,
         leaseEpoch: 0, attempts: 0, recoveryAttempts: 0,
         createdAt: expect.any(Number), updatedAt: expect.any(Number), startedAt: null, finishedAt: null,
       });

@@ -198,9 +198,32 @@ export class VersionMigrationRefusedError extends SteadfastError {
   }
 }
 
+/** Why a payload could not be decrypted (or encrypted): see {@link EncryptedPayloadError}. */
+export type EncryptedPayloadReason = 'missing-key' | 'wrong-key' | 'no-codec' | 'no-tenant-key';
+
+/**
+ * A payload is encrypted and cannot be read here: the key it names is missing (`missing-key`, e.g. deleted to
+ * shred a tenant's data), the key of that id is another one or the payload was altered (`wrong-key`), or no
+ * encryption codec is configured (`no-codec`); or a payload cannot be encrypted because its tenant has no key
+ * (`no-tenant-key`, thrown before anything is stored). Inspection (`info()`, `steps()`, the CLI, the
+ * dashboard) shows such payloads as encrypted instead; `result()`, `getEvent()` and `readStream()` throw it.
+ */
+export class EncryptedPayloadError extends SteadfastError {
+  constructor(
+    /** The key id the payload names (or the tenant's, for `no-tenant-key`), or null if it names none. */
+    readonly keyId: string | null,
+    readonly reason: EncryptedPayloadReason,
+    message: string,
+    /** The tenant the payload belongs to, if it has one. */
+    readonly tenant: string | null = null,
+  ) {
+    super('ENCRYPTED_PAYLOAD', message);
+  }
+}
+
 /** The runtime's own error classes, revived by class when a checkpointed error is replayed. */
 export const STEADFAST_ERROR_CLASSES = [
   SteadfastError, ValidationError, SerializationError, PayloadTooLargeError, NonRetryableError, RetryableError,
   TimeoutError, CancelledError, NonDeterminismError, WorkflowNotFoundError, WorkflowConflictError,
-  UnknownWorkflowError, LeaseLostError, MaxRecoveryAttemptsError, StorageUnavailableError,
+  UnknownWorkflowError, LeaseLostError, MaxRecoveryAttemptsError, StorageUnavailableError, EncryptedPayloadError,
 ];

@@ -67,6 +67,27 @@ export interface Serializer {
   deserializeError(text: string): Error;
   /** Registers more error classes that may be revived; a class replaces an earlier one of the same name. */
   registerErrorClass(...classes: ErrorClass[]): void;
+  /**
+   * A serializer for the payloads of one workflow, for a serializer that encodes them per workflow (a codec
+   * chain picks the workflow's tenant key). Optional: without it, this serializer serves every workflow.
+   */
+  forWorkflow?(workflow: PayloadWorkflow): Serializer;
+  /**
+   * The fingerprint of a step's arguments, checked on replay, for a serializer whose output must not be used
+   * for it (encrypted payloads differ on every write, and must not be kept in the clear). Optional: without
+   * it, the fingerprint is a hash of `serialize(args)` and a preview of it.
+   */
+  fingerprint?(args: unknown[], label: string): string;
+}
+
+/** What a serializer for one workflow's payloads is told about the workflow (see `Serializer.forWorkflow`). */
+export interface PayloadWorkflow {
+  id: string;
+  name: string;
+  /** Its `concurrencyKey`, when it is being created with one. */
+  concurrencyKey?: string | null;
+  /** Its stored arguments, for a workflow that exists: its payloads keep the scope (tenant) they were written in. */
+  storedArgs?: string;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

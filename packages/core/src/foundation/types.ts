@@ -35,8 +35,12 @@ export const FINISHED_STATUSES: readonly WorkflowStatus[] = ['completed', 'faile
 /** `workflow` for a workflow, `job` for a task enqueued on its own with `runtime.enqueue`. */
 export type WorkflowKind = 'workflow' | 'job';
 
-/** What a step was: a task, a timer (`sleep`, `runAt`, a signal deadline), a checkpointed value, a child workflow, a received signal, or a `patched()` marker. */
-export type StepKind = 'task' | 'sleep' | 'now' | 'random' | 'uuid' | 'child' | 'signal' | 'patch';
+/**
+ * What a step was: a task, a timer (`sleep`, `runAt`, a signal deadline), a checkpointed value, a child
+ * workflow, a received signal, a `patched()` marker, an event set (`setEvent`) or a stream written or ended
+ * (`writeStream`, `closeStream`).
+ */
+export type StepKind = 'task' | 'sleep' | 'now' | 'random' | 'uuid' | 'child' | 'signal' | 'patch' | 'event' | 'stream';
 
 /** The stored record of a workflow, with payloads still serialized. */
 export interface WorkflowRecord {
@@ -61,6 +65,8 @@ export interface WorkflowRecord {
   deadlineAt: number | null;
   /** The `dedupeKey` it was enqueued with, or null. */
   dedupeKey: string | null;
+  /** The `concurrencyKey` it was started or enqueued with (stored; bulk operations select by it), or null. */
+  concurrencyKey: string | null;
   leaseOwner: string | null;
   leaseEpoch: number;
   /** How many times an execution was started (claims). */

@@ -5,6 +5,7 @@ import type { Clock } from '../foundation/clock.js';
 import { ValidationError } from '../foundation/errors.js';
 import { validateInteger, validateName } from '../foundation/names.js';
 import type { ErrorClass, Serializer } from '../foundation/serialization.js';
+import type { PayloadCodec } from '../foundation/codec/payload-codec.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions } from '../client/client-options.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { resolveRetention, type ResolvedRetention, type RetentionOptions } from '../worker/retention.js';
@@ -51,6 +52,11 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Encodes arguments, results and errors. Default the built-in tagged-JSON serializer. */
   serializer?: Serializer;
+  /**
+   * Payload codecs applied, in order, to every stored payload, e.g. `[compression(), encryption({ keys, currentKey })]`;
+   * see `WorkflowClientOptions.codec`. Default none.
+   */
+  codec?: PayloadCodec | PayloadCodec[];
   /** Names this worker in leases and logs. Default `<hostname>:<pid>:<random>`. */
   workerId?: string;
   /** Purge finished workflows after these ages (a started runtime does it; one worker at a time). Default: keep all. */

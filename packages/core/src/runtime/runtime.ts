@@ -8,6 +8,8 @@ import { bindOwner, type EntryOwner } from '../definition/entry-owner.js';
 import { resolveQueueOptions, type QueueOptions, type ResolvedQueue } from '../definition/queue-options.js';
 import { Registry } from '../definition/registry.js';
 import type { ScheduleOptions } from '../definition/schedule.js';
+import { entryMeta } from '../definition/step-meta.js';
+import type { BulkFilter, BulkOptions } from '../client/bulk-operations.js';
 import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from '../client/start-options.js';
 import type { ActivityOptions, WorkflowActivity } from '../client/workflow-activity.js';
@@ -316,6 +318,21 @@ export class Runtime implements EntryOwner {
   /** {@inheritDoc WorkflowClient.replay} */
   replay(id: string, workflows: readonly object[], observer?: ReplayObserver): Promise<ReplayResult> {
     return this.client.replay(id, workflows, observer);
+  }
+
+  /** {@inheritDoc WorkflowClient.cancelMany} */
+  cancelMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.client.cancelMany(filter, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.retryMany} */
+  retryMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.client.retryMany(filter, options);
+  }
+
+  /** {@inheritDoc WorkflowClient.purgeMany} */
+  purgeMany(filter: BulkFilter, options?: BulkOptions): Promise<number> {
+    return this.client.purgeMany(filter, options);
   }
 
   /** {@inheritDoc WorkflowClient.purge} */

@@ -9,6 +9,11 @@ export type {
   NewStep, RetryState, ExecutionState, WaitingFor, SignalReceive, TransactionStep, WorkflowStats, PurgeRequest, QueueLimit,
   ActivityRequest, ActivityRow, ForkRequest, SetVersionRequest, WorkerPresence,
 } from './storage-adapter.js';
+export type { WorkflowSelection, WorkflowRef } from './workflow-selection.js';
+export type { Publication, PublishOutcome, PublishedEvent, StreamChunk, StreamSummary } from './publication.js';
+export { MAX_STREAM_READ } from './publication.js';
+export { KeyedListeners } from './keyed-listeners.js';
+export { MAX_SELECTED_IDS } from './workflow-selection.js';
 export { LATENCY_BOUNDS_MS, latencyClass, latencyClassSql, foldActivityGroups, emptyActivityRow } from './latency-classes.js';
 export type { ActivityGroupRow } from './latency-classes.js';
 export { bindOperations } from './operations.js';

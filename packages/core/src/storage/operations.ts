@@ -2,9 +2,9 @@ import type { StorageAdapter } from './storage-adapter.js';
 
 /**
  * The operations of the storage contract on stored data: everything but the lifecycle (`migrate`,
- * `close`) and the optional abilities (`subscribe`, `runTransactionStep`), which an adapter writes itself.
+ * `close`) and the optional abilities (`subscribe`, `watchPublications`, `runTransactionStep`), which an adapter writes itself.
  */
-export type StorageOperations = Omit<StorageAdapter, 'capabilities' | 'subscribe' | 'migrate' | 'close' | 'runTransactionStep'>;
+export type StorageOperations = Omit<StorageAdapter, 'capabilities' | 'subscribe' | 'watchPublications' | 'migrate' | 'close' | 'runTransactionStep'>;
 
 /**
  * An adapter's per-operation functions (its `sql/*` modules), each taking the adapter's database handle

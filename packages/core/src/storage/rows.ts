@@ -23,6 +23,8 @@ export interface WorkflowRow {
   next_at: NullableInt;
   deadline_at: NullableInt;
   dedupe_key: string | null;
+  /** Absent in a row read before the column existed. */
+  concurrency_key?: string | null;
   lease_owner: string | null;
   lease_epoch: Int;
   attempts: number;
@@ -84,6 +86,7 @@ export function toWorkflowRecord(row: WorkflowRow): WorkflowRecord {
     nextAt: int(row.next_at),
     deadlineAt: int(row.deadline_at),
     dedupeKey: row.dedupe_key,
+    concurrencyKey: row.concurrency_key ?? null,
     leaseOwner: row.lease_owner,
     leaseEpoch: Number(row.lease_epoch),
     attempts: row.attempts,

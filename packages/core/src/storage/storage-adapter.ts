@@ -8,6 +8,8 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from '../foundation/types.js';
+import type { Publication, PublishedEvent, PublishOutcome, StreamChunk, StreamSummary } from './publication.js';
+import type { WorkflowRef, WorkflowSelection } from './workflow-selection.js';
 
 /**
  * The storage contract: the few primitives the runtime needs, implemented by each adapter and held to the
@@ -42,6 +44,14 @@ export interface StorageAdapter {
    * `onDue(now)` after it reconnects, since what was sent meanwhile is lost).
    */
   subscribe?(onDue: (dueAt: number) => void, onSchedulesChanged?: () => void): Promise<() => Promise<void>>;
+
+  /**
+   * With `capabilities.notify`: calls `onChange` (from any process sharing the storage) when something the
+   * workflow publishes (`publish`) may have been written, so a reader of its events or streams looks again.
+   * Calls may be spurious and may be merged; one is made after a lost connection is restored. Resolves once
+   * watching; the returned function stops it.
+   */
+  watchPublications?(workflowId: string, onChange: () => void): Promise<() => Promise<void>>;
 
   /** Creates or upgrades the schema. Safe to call from many processes at once. */
   migrate(): Promise<void>;
@@ -104,6 +114,26 @@ export interface StorageAdapter {
   purge(request: PurgeRequest): Promise<number>;
 
   /**
+   * Up to `limit` workflows matching `selection` in creation order (oldest first, ties by id), after `after`
+   * if given: the batches of a bulk operation. Reads ids and creation times only, never payloads.
+   */
+  selectWorkflows(selection: WorkflowSelection, after: WorkflowRef | null, limit: number): Promise<WorkflowRef[]>;
+  /** How many workflows match `selection`: what a bulk operation's dry run reports. */
+  countWorkflows(selection: WorkflowSelection): Promise<number>;
+  /**
+   * Cancels those of `ids` whose status is in `statuses` (unfinished ones), each as `cancelWorkflow` does
+   * (its unfinished descendants too, running executions fenced out, its parent woken), in one transaction.
+   * Returns the ids of those of `ids` it cancelled.
+   */
+  cancelWorkflows(ids: readonly string[], statuses: readonly WorkflowStatus[], now: number): Promise<string[]>;
+  /**
+   * Deletes those of `ids` whose status is in `statuses` (finished ones) and whose parent is not unfinished,
+   * with their steps, events, signals, published events and stream chunks, in one transaction. Unlike
+   * `purge` it never defers to another purger. Returns how many were deleted.
+   */
+  purgeWorkflows(ids: readonly string[], statuses: readonly WorkflowStatus[]): Promise<number>;
+
+  /**
    * Claims up to `limit` claimable workflows (pending or sleeping and due, or running with an expired lease),
    * highest priority first, then earliest `next_at`. Each claimed row becomes `running` with a new lease:
    * `lease_owner = owner`, `lease_epoch + 1`, `next_at = now + leaseMs`. A row claimed from an expired lease
@@ -142,6 +172,20 @@ export interface StorageAdapter {
    * `step` as for `complete`.
    */
   fail(lease: Lease, error: string, failedSeq: number | null, now: number, step?: NewStep): Promise<void>;
+
+  /**
+   * Writes a step's checkpoint (fenced) with a `step_completed` event and what it publishes, in one
+   * transaction: an event's value, or a stream's next chunk or its end. A chunk (or an end) for a stream that
+   * has ended writes nothing, not even the checkpoint, and answers `closed`; ending a stream that has ended
+   * writes the checkpoint alone. A step checkpointed already (a repeated call) writes nothing again.
+   */
+  publish(lease: Lease, step: NewStep, publication: Publication, now: number): Promise<PublishOutcome>;
+  /** The events a workflow has set (one, with `key`), by key; empty for an unknown workflow. */
+  readPublishedEvents(workflowId: string, key?: string): Promise<PublishedEvent[]>;
+  /** Up to `limit` entries of a stream from position `from` on, in order (the end entry last, if reached). */
+  readStream(workflowId: string, key: string, from: number, limit: number): Promise<StreamChunk[]>;
+  /** The streams of a workflow, by key. */
+  listStreams(workflowId: string): Promise<StreamSummary[]>;
 
   /**
    * Cancels an unfinished workflow and its unfinished descendants (fencing out running executions), storing
@@ -344,6 +388,8 @@ export interface NewWorkflow {
   debounce?: boolean;
   /** For a child workflow: the lease of the parent creating it, which the creation is fenced by. */
   parentLease?: Lease;
+  /** Stored with the workflow (bulk operations select by it). Default null. */
+  concurrencyKey?: string | null;
   now: number;
 }
 

@@ -91,6 +91,17 @@ export class MemoryAdapter implements StorageAdapter {
     };
   }
 
+  /** Told of what the workflow publishes through any adapter sharing the store. */
+  async watchPublications(workflowId: string, onChange: () => void): Promise<() => Promise<void>> {
+    if (this.closed) throw new ValidationError('this MemoryAdapter is closed');
+    const unwatch = this.store.watchPublications(workflowId, onChange);
+    this.unsubscribes.add(unwatch);
+    return async () => {
+      unwatch();
+      this.unsubscribes.delete(unwatch);
+    };
+  }
+
   async migrate(): Promise<void> {
     if (this.closed) throw new ValidationError('this MemoryAdapter is closed');
     this.store.apply(() => (this.store.migrated = true));

@@ -366,7 +366,8 @@ export class Worker {
       const execution = new WorkflowExecution(
         {
           storage: config.storage,
-          serializer: config.serializer,
+          // Payload codecs write in the workflow's scope (its tenant's key), read from its stored arguments.
+          serializer: config.serializer.forWorkflow?.({ id: row.id, name: row.name, storedArgs: state.args }) ?? config.serializer,
           clock: config.clock,
           logger: log,
           inMemoryWaitMs: config.inMemoryWaitMs,

@@ -2,9 +2,18 @@ import { WORKFLOW_STATUSES } from '@steadfast/core';
 
 /** What the dashboard page needs to know about its router. */
 export interface DashboardPageOptions {
-  /** Hide Retry and Cancel: the router refuses mutations. */
+  /** Hide Retry, Cancel and the selection's bulk actions: the router refuses mutations. */
   readOnly: boolean;
 }
+
+/** What to do with the workflows ticked in the list (hidden until one is); each asks for confirmation with the count it would change. */
+const BULK_BAR = `<div class="bulk-bar" id="bulk-bar" hidden>
+          <span id="bulk-count"></span>
+          <button type="button" class="primary" id="bulk-retry">Retry selected</button>
+          <button type="button" class="danger" id="bulk-cancel">Cancel selected</button>
+          <button type="button" class="danger" id="bulk-purge">Delete selected</button>
+          <button type="button" id="bulk-clear">Clear selection</button>
+        </div>`;
 
 /**
  * The dashboard's HTML. Every URL in it is relative (`dashboard.css`, `dashboard.js`, and `api/...` in the
@@ -83,9 +92,10 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
           <button type="submit" class="primary">Apply</button>
           <button type="button" id="clear-filters">Clear</button>
         </form>
+        ${options.readOnly ? '' : BULK_BAR}
         <table id="list" class="fixed">
-          <colgroup><col class="c-id"><col class="c-name"><col class="c-queue"><col class="c-status"><col class="c-attempts"><col class="c-date"></colgroup>
-          <thead><tr><th>id</th><th>name</th><th>queue</th><th>status</th><th class="num">attempts</th><th>updated</th></tr></thead>
+          <colgroup>${options.readOnly ? '' : '<col class="c-pick">'}<col class="c-id"><col class="c-name"><col class="c-queue"><col class="c-status"><col class="c-attempts"><col class="c-date"></colgroup>
+          <thead><tr>${options.readOnly ? '' : '<th><input type="checkbox" id="pick-page" aria-label="Select every workflow on this page"></th>'}<th>id</th><th>name</th><th>queue</th><th>status</th><th class="num">attempts</th><th>updated</th></tr></thead>
           <tbody></tbody>
         </table>
         <p class="empty" id="list-empty" hidden>No workflows match these filters.</p>
@@ -125,6 +135,20 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
         </div>
         <h3>Timeline</h3>
         <ol class="timeline" id="timeline"></ol>
+        <h3>Events <span class="muted hint">(setEvent: the latest value of each)</span></h3>
+        <table id="pub-events" class="fixed" hidden>
+          <colgroup><col class="c-key"><col><col class="c-date"></colgroup>
+          <thead><tr><th>key</th><th>value</th><th>set</th></tr></thead>
+          <tbody></tbody>
+        </table>
+        <p class="empty" id="pub-events-empty">No events set.</p>
+        <h3>Streams <span class="muted hint">(writeStream)</span></h3>
+        <ul class="streams" id="pub-streams"></ul>
+        <p class="empty" id="pub-streams-empty">No streams written.</p>
+        <div class="stream-live" id="stream-live" hidden>
+          <div class="stream-head"><span class="mono" id="stream-key"></span><span class="muted" id="stream-state"></span><span class="spacer"></span><button type="button" id="stream-stop">Stop</button></div>
+          <pre id="stream-output"></pre>
+        </div>
         <h3>Arguments</h3>
         <pre id="detail-args"></pre>
         <h3>Result</h3>

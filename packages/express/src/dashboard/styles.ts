@@ -84,7 +84,15 @@ table.fixed { table-layout: fixed; }
 td.clip { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 td.num, th.num { text-align: right; }
 col.c-id { width: 24%; } col.c-name { width: 20%; } col.c-queue { width: 13%; } col.c-status { width: 86px; }
-col.c-attempts { width: 64px; } col.c-date { width: 140px; }
+col.c-attempts { width: 64px; } col.c-date { width: 140px; } col.c-pick { width: 32px; } col.c-key { width: 28%; }
+ul.streams { list-style: none; padding: 0; margin: 0 0 8px; display: grid; gap: 4px; }
+.stream-live { border: 1px solid var(--line); border-radius: 6px; padding: 8px; margin-bottom: 8px; }
+.stream-live[hidden] { display: none; }
+.stream-head { display: flex; align-items: center; gap: 8px; margin-bottom: 6px; }
+.stream-head .spacer { flex: 1; }
+#stream-output { max-height: 260px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
+.bulk-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin-bottom: 10px; padding: 6px 10px; background: #eef4ff; border-radius: 6px; }
+.bulk-bar[hidden] { display: none; } .bulk-bar #bulk-count { font-weight: 600; margin-right: 4px; }
 td.date { font-size: 12px; white-space: nowrap; }
 #queues col.c-queue { width: 34%; }
 .pager { display: flex; align-items: center; gap: 10px; margin-top: 10px; }

@@ -11,10 +11,10 @@ const CREATE_MANY = `
   WITH input AS (
     SELECT * FROM json_to_recordset(:inputs::json)
       AS i(id text, name text, kind text, version text, queue text, priority int, args text, parent_id text, next_at bigint,
-           deadline_at bigint, dedupe_key text, now bigint, ord int)
+           deadline_at bigint, dedupe_key text, concurrency_key text, now bigint, ord int)
   ), ins AS (
-    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
-    SELECT id, name, kind, version, queue, priority, 'pending', args, parent_id, next_at, deadline_at, dedupe_key, now, now FROM input ORDER BY ord
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+    SELECT id, name, kind, version, queue, priority, 'pending', args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, now, now FROM input ORDER BY ord
     ON CONFLICT DO NOTHING RETURNING *
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
@@ -27,7 +27,7 @@ async function insertMany(database: PostgresDatabase, inputs: NewWorkflow[]): Pr
     inputs: JSON.stringify(
       inputs.map((w, ord) => ({
         id: w.id, name: w.name, kind: w.kind, version: w.version, queue: w.queue, priority: w.priority, args: w.args, parent_id: w.parentId,
-        next_at: w.nextAt, deadline_at: w.deadlineAt, dedupe_key: w.dedupeKey ?? null, now: w.now, ord,
+        next_at: w.nextAt, deadline_at: w.deadlineAt, dedupe_key: w.dedupeKey ?? null, concurrency_key: w.concurrencyKey ?? null, now: w.now, ord,
       })),
     ),
     channel: database.channel,
@@ -98,8 +98,9 @@ const CREATE_CHILD = `
   WITH parent AS (
     SELECT id FROM {wf} WHERE id = :parentId AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'running' FOR SHARE
   ), ins AS (
-    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
-    SELECT :id, :name, :kind, :version, :queue, :priority::int, 'pending', :args, parent.id, :nextAt::bigint, :deadlineAt::bigint, NULL, :now::bigint, :now::bigint
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+    SELECT :id, :name, :kind, :version, :queue, :priority::int, 'pending', :args, parent.id, :nextAt::bigint, :deadlineAt::bigint, NULL, :concurrencyKey::text,
+           :now::bigint, :now::bigint
       FROM parent
     ON CONFLICT DO NOTHING RETURNING *
   ), ev AS (
@@ -113,7 +114,7 @@ async function createChild(database: PostgresDatabase, w: NewWorkflow, lease: Le
   const [row] = await database.rows<WorkflowRow & { fenced: number }>(CREATE_CHILD, {
     parentId: lease.workflowId, owner: lease.owner, epoch: lease.epoch,
     id: w.id, name: w.name, kind: w.kind, version: w.version, queue: w.queue, priority: w.priority, args: w.args,
-    nextAt: w.nextAt, deadlineAt: w.deadlineAt, now: w.now, channel: database.channel,
+    nextAt: w.nextAt, deadlineAt: w.deadlineAt, concurrencyKey: w.concurrencyKey ?? null, now: w.now, channel: database.channel,
   });
   if (row?.fenced !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
   if (row.id !== null) return { created: true, record: toRecord(row) };
@@ -127,14 +128,14 @@ async function createChild(database: PostgresDatabase, w: NewWorkflow, lease: Le
 async function createOne(database: PostgresDatabase, w: NewWorkflow): Promise<CreateWorkflowResult> {
   const [inserted] = await database.rows<WorkflowRow>(
     `WITH ins AS (
-       INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *
+       INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *
      ), ev AS (
        INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, 'created', NULL, ?, ? FROM ins
      )
      SELECT ins.*, pg_notify(?, ins.next_at::text) AS notified FROM ins`,
     [
-      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.now, w.now,
+      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.concurrencyKey ?? null, w.now, w.now,
       JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now,
       database.channel,
     ],

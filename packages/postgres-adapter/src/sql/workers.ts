@@ -1,5 +1,6 @@
 import type { WorkerPresence } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
+import { table as tableOf } from './tables.js';
 
 interface WorkerRow {
   id: string;
@@ -9,8 +10,8 @@ interface WorkerRow {
   expires_at: string;
 }
 
-/** The workers table (migration 6), schema-qualified like the adapter's other tables. */
-export const workersTable = (database: { schema: string; prefix: string }) => `"${database.schema}"."${database.prefix}workers"`;
+/** The workers table (migration 7). */
+const workersTable = (database: PostgresDatabase) => tableOf(database, 'workers');
 
 /** Stores a worker's heartbeat and deletes the presences that expired: one statement on a table of a few rows per live worker. */
 export async function announceWorker(database: PostgresDatabase, worker: WorkerPresence): Promise<void> {

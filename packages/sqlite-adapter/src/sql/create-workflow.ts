@@ -15,10 +15,10 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
       // The common case in one statement: inserted (and returned), or the id exists and is read back.
       const inserted = database
         .sql(
-          `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+          `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
         )
-        .get(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.now, w.now) as WorkflowRow | undefined;
+        .get(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.concurrencyKey ?? null, w.now, w.now) as WorkflowRow | undefined;
       if (!inserted) return { created: false, record: getWorkflow(database, w.id)! };
       database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
       return { created: true, record: toRecord(inserted) };
@@ -38,10 +38,10 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
     }
     database
       .sql(
-        `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.now, w.now);
+      .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.concurrencyKey ?? null, w.now, w.now);
     database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
     return { created: true, record: getWorkflow(database, w.id)! };
   });
@@ -60,10 +60,10 @@ export function createWorkflows(database: SqliteDatabase, inputs: readonly NewWo
       }
       const inserted = database
         .sql(
-          `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING`,
+          `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT DO NOTHING`,
         )
-        .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.now, w.now);
+        .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.concurrencyKey ?? null, w.now, w.now);
       if (inserted.changes === 0) {
         const row = database.sql('SELECT name FROM {p}workflows WHERE id = ?').get(w.id) as { name: string };
         return { created: false, id: w.id, name: row.name };

@@ -24,11 +24,15 @@ export function purge(database: SqliteDatabase, request: PurgeRequest): number {
           ORDER BY w.finished_at LIMIT ?`,
       )
       .all(JSON.stringify(request.statuses), request.finishedBefore, request.limit) as { id: string }[];
-    if (rows.length === 0) return 0;
-    const ids = JSON.stringify(rows.map((row) => row.id));
-    for (const table of ['steps', 'events', 'signals']) {
-      database.sql(`DELETE FROM {p}${table} WHERE workflow_id IN (SELECT value FROM json_each(?))`).run(ids);
-    }
-    return database.sql('DELETE FROM {p}workflows WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes;
+    return rows.length === 0 ? 0 : deleteWorkflows(database, rows.map((row) => row.id));
   });
+}
+
+/** Deletes workflows with everything that belongs to them, inside a write; returns how many were deleted. */
+export function deleteWorkflows(database: SqliteDatabase, workflowIds: readonly string[]): number {
+  const ids = JSON.stringify(workflowIds);
+  for (const table of ['steps', 'events', 'signals', 'workflow_events', 'stream_chunks']) {
+    database.sql(`DELETE FROM {p}${table} WHERE workflow_id IN (SELECT value FROM json_each(?))`).run(ids);
+  }
+  return database.sql('DELETE FROM {p}workflows WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes;
 }

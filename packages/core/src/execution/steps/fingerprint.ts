@@ -2,8 +2,12 @@ import { createHash } from 'node:crypto';
 import * as crypto from 'node:crypto';
 import type { Serializer } from '../../foundation/serialization.js';
 
-/** `<hash>:<preview>` of a step's serialized arguments, so a replay with other arguments is caught. */
+/**
+ * `<hash>:<preview>` of a step's serialized arguments, so a replay with other arguments is caught; the
+ * serializer's own fingerprint when it has one (payload codecs: a keyed digest, no preview in the clear).
+ */
 export function argumentFingerprint(serializer: Serializer, args: unknown[], label: string): string {
+  if (serializer.fingerprint) return serializer.fingerprint(args, label);
   const encoded = serializer.serialize(args, label);
   const hash = sha256(encoded).slice(0, 16);
   return `${hash}:${encoded.length > 120 ? encoded.slice(0, 119) + '…' : encoded}`;

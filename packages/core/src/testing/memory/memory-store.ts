@@ -1,4 +1,6 @@
 import { LeaseLostError } from '../../foundation/errors.js';
+import { KeyedListeners } from '../../storage/keyed-listeners.js';
+import type { PublishedEvent, StreamChunk } from '../../storage/publication.js';
 import type { Lease, WorkerPresence } from '../../storage/storage-adapter.js';
 import type { EventRecord, EventType, ScheduleRecord, StepRecord, WorkflowRecord, WorkflowStatus } from '../../foundation/types.js';
 
@@ -40,6 +42,10 @@ export class MemoryStore {
   readonly events = new Map<string, EventRow[]>();
   readonly signals = new Map<string, SignalRow[]>();
   readonly schedules = new Map<string, ScheduleRecord>();
+  /** Events workflows set, by workflow id, then key. */
+  readonly publishedEvents = new Map<string, Map<string, PublishedEvent>>();
+  /** Stream entries, by workflow id, then key, in position order. */
+  readonly streams = new Map<string, Map<string, StreamChunk[]>>();
   /** When each queue's workflows were first claimed (started), oldest first: for queue rate limits. */
   readonly starts = new Map<string, number[]>();
   /** What each worker (by owner) last asked `claim` for: lets the testing kit tell work held back from work nobody runs. */
@@ -55,6 +61,7 @@ export class MemoryStore {
   private nextSignalId = 1;
   private readonly subscribers = new Set<(dueAt: number) => void>();
   private readonly watchers = new Set<() => void>();
+  private readonly publicationWatchers = new KeyedListeners();
   /** Due times to announce once the running operation has finished. */
   private pendingDue: number[] = [];
   /** Transactional steps run one at a time (serializable, like SQLite's single writer). */
@@ -78,6 +85,16 @@ export class MemoryStore {
   subscribe(onDue: (dueAt: number) => void): () => void {
     this.subscribers.add(onDue);
     return () => this.subscribers.delete(onDue);
+  }
+
+  /** Calls `fn` (in a microtask) whenever the workflow publishes something; returns the function that stops it. */
+  watchPublications(workflowId: string, fn: () => void): () => void {
+    return this.publicationWatchers.add(workflowId, () => queueMicrotask(fn));
+  }
+
+  /** Tells the workflow's publication watchers that it published. */
+  published(workflowId: string): void {
+    this.publicationWatchers.tell(workflowId);
   }
 
   /** Calls `fn` after every operation (the testing kit waits on it instead of polling). */
@@ -190,6 +207,8 @@ export class MemoryStore {
     this.steps.delete(workflowId);
     this.events.delete(workflowId);
     this.signals.delete(workflowId);
+    this.publishedEvents.delete(workflowId);
+    this.streams.delete(workflowId);
   }
 }
 

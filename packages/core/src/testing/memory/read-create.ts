@@ -44,6 +44,7 @@ export function createWorkflow(store: MemoryStore, w: NewWorkflow): CreateWorkfl
     nextAt: w.nextAt,
     deadlineAt: w.deadlineAt,
     dedupeKey: w.dedupeKey ?? null,
+    concurrencyKey: w.concurrencyKey ?? null,
     leaseOwner: null,
     leaseEpoch: 0,
     attempts: 0,

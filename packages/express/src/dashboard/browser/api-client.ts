@@ -16,14 +16,14 @@ const CSRF_HEADER = 'X-Steadfast-CSRF';
 
 /**
  * Calls the management API at a URL relative to the page (`api/...`), so the dashboard works under any
- * mount path, and returns its JSON as `T`. A `body` is sent as JSON.
+ * mount path, and returns its JSON as `T`. A `payload` is sent as JSON.
  */
-export async function api<T>(path: string, method: 'GET' | 'POST' = 'GET', body?: Record<string, unknown>): Promise<T> {
+export async function api<T>(path: string, method: 'GET' | 'POST' = 'GET', payload?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method === 'POST') headers[CSRF_HEADER] = '1';
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, { method, credentials: 'same-origin', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const answer: unknown = await res.json().catch(() => null);
-  if (!res.ok) throw new HttpError((answer as ApiErrorJson | null)?.error?.message ?? `HTTP ${res.status}`, res.status);
-  return answer as T;
+  if (payload !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method, credentials: 'same-origin', headers, body: payload === undefined ? undefined : JSON.stringify(payload) });
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok) throw new HttpError((body as ApiErrorJson | null)?.error?.message ?? `HTTP ${res.status}`, res.status);
+  return body as T;
 }

@@ -7,6 +7,7 @@
 import type { ActivityJson, StatsJson, WorkflowDetailJson } from '../../api-types.js';
 import { renderActivity } from './activity-panel.js';
 import { api, HttpError } from './api-client.js';
+import { BulkActions } from './bulk-actions.js';
 import { byId } from './dom.js';
 import { dateTime, zoneLabel } from './format.js';
 import { POLL_MS, StatsPanel } from './stats-panel.js';
@@ -17,7 +18,7 @@ const READ_ONLY = document.body.dataset.readOnly === 'true';
 /** Activity covers an hour in minutes: reading it every 10 s is plenty, and spares the database. */
 const ACTIVITY_EVERY_MS = 10_000;
 
-const list = new WorkflowList((id) => select(id));
+const list = new WorkflowList((id) => select(id), !READ_ONLY);
 const detail = new WorkflowDetail(READ_ONLY, (fromStep) => void fork(fromStep));
 const stats = new StatsPanel();
 const filters = byId<HTMLFormElement>('filters');
@@ -65,6 +66,7 @@ function select(id: string | null): void {
   writeHash();
   list.highlight();
   if (!id) {
+    detail.published.stop();
     byId('detail').hidden = true;
     return;
   }
@@ -222,6 +224,7 @@ byId('refresh-now').addEventListener('click', () => {
 setInterval(() => {
   if (byId<HTMLInputElement>('auto-refresh').checked && document.visibilityState !== 'hidden') void refresh();
 }, POLL_MS);
+if (!READ_ONLY) new BulkActions(list, { notice, banner, refresh: () => void refresh() });
 byId('zone').textContent = `times in ${zoneLabel()}`;
 readHash();
 void refresh();

@@ -60,9 +60,12 @@ export function offset(iso: string | null, from: string | null): string {
   return `+${duration(Date.parse(iso) - Date.parse(from))}`;
 }
 
-/** A payload as indented JSON, or `–` for none. */
-export function json(value: unknown): string {
-  return value === null || value === undefined ? '–' : JSON.stringify(value, null, 2);
+/** A payload as indented JSON, `–` for none, or `encrypted (key …)` for one the server has no key for (core's EncryptedValue). */
+export function json(value: unknown, indent = 2): string {
+  if (value === null || value === undefined) return '–';
+  const encrypted = value as { $encrypted?: unknown; keyId?: unknown };
+  if (encrypted.$encrypted === true) return typeof encrypted.keyId === 'string' ? `encrypted (key ${encrypted.keyId})` : 'encrypted';
+  return JSON.stringify(value, null, indent);
 }
 
 /** A rate as `2.5 %`, or `–`. */

@@ -2,11 +2,13 @@ import type { ErrorJson, EventJson, Json, WorkflowDetailJson, WorkflowJson } fro
 import { append, byId, clear, h } from './dom.js';
 import { dateTime, json, offset, timeElement } from './format.js';
 import { FINISHED } from './statuses.js';
+import { PublishedPanel } from './published-panel.js';
 import { StepWaterfall } from './step-waterfall.js';
 
-/** One workflow: its record, error, steps (a waterfall), timeline, arguments and result. */
+/** One workflow: its record, error, steps (a waterfall), timeline, what it published, arguments and result. */
 export class WorkflowDetail {
   private readonly waterfall: StepWaterfall;
+  readonly published = new PublishedPanel();
 
   constructor(
     private readonly readOnly: boolean,
@@ -30,6 +32,7 @@ export class WorkflowDetail {
     byId('cancel').hidden = this.readOnly || FINISHED.includes(w.status);
     this.waterfall.render(detail, now);
     renderTimeline(detail, w.createdAt);
+    this.published.render(detail);
     byId('detail-args').textContent = json(w.args);
     byId('detail-output').textContent = w.status === 'completed' ? json(w.output) : '–';
   }

@@ -21,13 +21,39 @@ export const DEFAULT_LIMIT = '100';
  */
 export class WorkflowList {
   filters: ListFilters = { status: '', name: '', queue: '', limit: DEFAULT_LIMIT };
+  /** The workflow open in the detail panel. */
   selected: string | null = null;
+  /** The workflows ticked for a bulk action (kept across pages and refreshes until cleared). */
+  readonly picked = new Set<string>();
+  /** Told when the ticked set changes. */
+  onPick: () => void = () => {};
   /** The cursor of every page from the first (null) to the one in view. */
   private cursors: Array<string | null> = [null];
   private nextCursor: string | null = null;
   private seq = 0;
 
-  constructor(private readonly onSelect: (id: string) => void) {}
+  constructor(
+    private readonly onSelect: (id: string) => void,
+    /** Rows get a checkbox for bulk actions unless the router is read-only. */
+    private readonly pickable: boolean,
+  ) {}
+
+  /** Unticks everything. */
+  clearPicks(): void {
+    this.picked.clear();
+    for (const box of byId('list').querySelectorAll<HTMLInputElement>('input[type="checkbox"]')) box.checked = false;
+    this.onPick();
+  }
+
+  /** Ticks or unticks every row of the page in view (the header's checkbox). */
+  pickPage(on: boolean): void {
+    for (const box of byId('list').querySelectorAll<HTMLInputElement>('tbody input[type="checkbox"]')) {
+      box.checked = on;
+      if (on) this.picked.add(box.value);
+      else this.picked.delete(box.value);
+    }
+    this.onPick();
+  }
 
   /** The cursor of the page in view (null: the newest). */
   get after(): string | null {
@@ -85,8 +111,25 @@ export class WorkflowList {
     if (w.id === this.selected) tr.className = 'selected';
     const status = append(h('td'), h('span', `status ${w.status}`, w.status));
     const updated = append(h('td', 'muted date'), timeElement(w.updatedAt));
+    if (this.pickable) tr.appendChild(this.pickCell(w.id));
     append(tr, clipCell(w.id, 'mono'), clipCell(w.name), clipCell(w.queue, 'mono'), status, h('td', 'num', w.attempts), updated);
     tr.addEventListener('click', () => this.onSelect(w.id));
     return tr;
+  }
+
+  private pickCell(id: string): HTMLTableCellElement {
+    const box = h('input');
+    box.type = 'checkbox';
+    box.value = id;
+    box.checked = this.picked.has(id);
+    box.setAttribute('aria-label', `Select ${id}`);
+    // Ticking a row is not opening it.
+    box.addEventListener('click', (event) => event.stopPropagation());
+    box.addEventListener('change', () => {
+      if (box.checked) this.picked.add(id);
+      else this.picked.delete(id);
+      this.onPick();
+    });
+    return append(h('td'), box);
   }
 }

@@ -22,17 +22,17 @@ export const RECORD_STEP = `
 /**
  * Many checkpoints (of different workflows) in one statement: each row fenced on its own, locked in id order so
  * that two batches, or a batch and a heartbeat, never wait on each other in a circle. Returns the ids fenced.
+ * The fence is a row lock, not an update: it waits for (and then re-reads) a claim, cancel or heartbeat that
+ * changes the row meanwhile, as an UPDATE would, without writing a new row version per checkpoint.
  */
 const RECORD_STEPS = `
   WITH input AS (
     SELECT * FROM json_to_recordset(:writes::json)
       AS i(workflow_id text, owner text, epoch bigint, seq int, name text, kind text, output text, error text, attempts int, fingerprint text, at bigint)
-  ), locked AS (
+  ), fence AS (
     SELECT w.id FROM {wf} w JOIN input i ON w.id = i.workflow_id
      WHERE w.id = ANY(:ids::text[]) AND w.lease_owner = i.owner AND w.lease_epoch = i.epoch AND w.status = 'running'
-     ORDER BY w.id FOR UPDATE OF w
-  ), fence AS (
-    UPDATE {wf} w SET updated_at = i.at FROM input i, locked l WHERE w.id = l.id AND i.workflow_id = l.id RETURNING w.id
+     ORDER BY w.id FOR NO KEY UPDATE OF w
   ), step AS (
     INSERT INTO {steps} (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)
     SELECT i.workflow_id, i.seq, i.name, i.kind, i.output, i.error, i.attempts, i.fingerprint, i.at FROM input i JOIN fence f ON f.id = i.workflow_id

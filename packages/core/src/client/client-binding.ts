@@ -1,3 +1,5 @@
+import type { StartReservation } from '../foundation/types.js';
+
 /**
  * @internal What a runtime's own worker and its client tell each other; a client on its own has none.
  */
@@ -8,6 +10,8 @@ export interface LocalWorker {
   runsHere(workflowId: string): boolean;
   /** Whether this worker claims workflows of this name from this queue (so it will likely run this one). */
   serves(name: string, queue: string): boolean;
+  /** A slot for a start due now that this worker can run at once (stored claimed by it), if it can. */
+  reserve(id: string, name: string, queue: string, version: string | null): StartReservation | undefined;
   /** The workflow was cancelled: give its execution here up at once. */
   cancelled(workflowId: string): void;
   /** The stored schedules changed: read them again. */

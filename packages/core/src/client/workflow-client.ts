@@ -10,7 +10,7 @@ import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type Sc
 import { resolveSchedule, type ScheduleOptions } from '../definition/schedule.js';
 import { entryMeta, type StepMeta } from '../definition/step-meta.js';
 import { purgeExpired } from '../storage/purge-expired.js';
-import type { StorageAdapter } from '../storage/storage-adapter.js';
+import type { CreateWorkflowResult, StorageAdapter } from '../storage/storage-adapter.js';
 import { retryingStorage } from '../storage/retrying-storage.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
@@ -186,14 +186,25 @@ export class WorkflowClient implements HandleClient {
   private async create(meta: StepMeta, kind: WorkflowKind, args: unknown[], request: CreateRequest): Promise<WorkflowHandle<any>> {
     const input = newWorkflowInput(meta, kind, args, { ...request, version: this.options.version }, this.options.serializer, this.clock.now());
     await this.ensureReady();
-    const { created, record } = await this.store.createWorkflow(input);
-    if (!created && record.name !== meta.name) throw new WorkflowConflictError(input.id, record.name, meta.name);
     const worker = this.binding.localWorker();
+    // Due now and this runtime's worker has a free slot: stored claimed by it, and run here without a claim.
+    const reservation = input.dedupeKey == null && input.nextAt <= input.now ? worker?.reserve(input.id, meta.name, input.queue, input.version) : undefined;
+    if (reservation) input.claimFor = reservation.claimFor;
+    let stored: CreateWorkflowResult;
+    try {
+      stored = await this.store.createWorkflow(input);
+    } catch (error) {
+      reservation?.release();
+      throw error;
+    }
+    const { created, record } = stored;
+    reservation?.run(record);
+    if (!created && record.name !== meta.name) throw new WorkflowConflictError(input.id, record.name, meta.name);
     if (!created && input.debounce) worker?.wake(input.nextAt);
     if (created) {
       telemetry().started.add(1, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
       this.logger.info({ workflowId: input.id, workflow: meta.name, kind, queue: input.queue, startAt: new Date(input.nextAt).toISOString() }, 'enqueued');
-      worker?.wake(input.nextAt);
+      if (!reservation) worker?.wake(input.nextAt);
     }
     return new WorkflowHandle(record.id, this);
   }
@@ -458,10 +469,17 @@ export class WorkflowClient implements HandleClient {
   async waitForResult(id: string): Promise<unknown> {
     const { pollIntervalMs, serializer } = this.options;
     let pollMs = 20;
-    for (;;) {
+    for (let first = true; ; first = false) {
       // Listening before reading, so an end reported meanwhile is not missed.
       const settled = this.settled.wait(id);
       try {
+        if (first && this.binding.localWorker()?.runsHere(id)) {
+          // It runs on this runtime's worker: its end is reported here; read storage only if it is not soon.
+          const end = await settled.within(pollIntervalMs);
+          if (end?.status === 'completed') return serializer.deserialize(end.output);
+          if (end?.status === 'failed') throw serializer.deserializeError(end.error);
+          continue;
+        }
         const record = await retryWhileUnavailable(() => this.record(id), { clock: systemClock, logger: this.logger, what: 'waiting for a result' });
         if (record.status === 'completed') return serializer.deserialize(record.output!);
         if (record.status === 'failed') throw serializer.deserializeError(record.error!);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LeaseLostError } from '../foundation/errors.js';
 import { LONG_LEASE_MS, type SuiteContext } from './context.js';
 
 const ids = (claimed: { id: string }[]) => claimed.map((c) => c.id).sort();
@@ -56,6 +57,33 @@ export function describeClaimCases(ctx: SuiteContext): void {
       ctx.expectTime(record.startedAt, now);
       expect(record.finishedAt).toBeNull();
       expect(await ctx.eventTypes(created.id)).toEqual(['created', 'claimed']);
+    });
+
+    it('a start with claimFor is stored running under that worker\'s lease, which it can write under and which expires', async () => {
+      const { t0 } = ctx;
+      const input = ctx.newWorkflow({ queue: 'local', claimFor: { owner: 'worker-a', leaseMs: ctx.shortLeaseMs } });
+      const { created, record } = await ctx.adapter.createWorkflow(input);
+      expect(created).toBe(true);
+      expect(record).toMatchObject({ id: input.id, status: 'running', leaseOwner: 'worker-a', leaseEpoch: 1, attempts: 1, recoveryAttempts: 0 });
+      ctx.expectLeaseExpiry(record.nextAt, t0, ctx.shortLeaseMs);
+      ctx.expectTime(record.startedAt, t0);
+      expect(await ctx.eventTypes(input.id)).toEqual(['created', 'claimed']);
+      const lease = { workflowId: input.id, owner: 'worker-a', epoch: 1 };
+      await ctx.adapter.recordStep(lease, { seq: 0, name: 'step', kind: 'task', output: '1', error: null, attempts: 1, fingerprint: null }, t0 + 1);
+      // Nobody else claims it while the lease lives; once it expires it is recovered like any claimed workflow.
+      expect(await ctx.adapter.claim(ctx.claimRequest({ queues: ['local'], owner: 'worker-b', now: t0 + 1 }))).toEqual([]);
+      const now = await ctx.expireLease(t0, ctx.shortLeaseMs);
+      const [recovered] = await ctx.adapter.claim(ctx.claimRequest({ queues: ['local'], owner: 'worker-b', now }));
+      expect(recovered).toMatchObject({ id: input.id, epoch: 2, attempts: 2, recoveryAttempts: 1 });
+      await expect(ctx.adapter.recordStep(lease, { seq: 1, name: 'step', kind: 'task', output: '2', error: null, attempts: 1, fingerprint: null }, now)).rejects.toThrow(LeaseLostError);
+    });
+
+    it('a start with claimFor of an id that exists returns it unchanged, not claimed', async () => {
+      const existing = await ctx.createWorkflow({ queue: 'local' });
+      const { created, record } = await ctx.adapter.createWorkflow(ctx.newWorkflow({ id: existing.id, queue: 'local', claimFor: { owner: 'worker-a', leaseMs: 30_000 } }));
+      expect(created).toBe(false);
+      expect(record).toEqual(existing);
+      expect(await ctx.eventTypes(existing.id)).toEqual(['created']);
     });
 
     it('claiming a sleeping workflow at its wake time is a wake', async () => {

@@ -164,3 +164,15 @@ export interface WorkflowCursor {
 
 /** How a workflow ended, as the worker that ended it wrote it: the serialized result or error. */
 export type WorkflowEnd = { status: 'completed'; output: string } | { status: 'failed'; error: string };
+
+/**
+ * A slot a runtime's worker took for a workflow that runtime starts: the storage stores the start claimed by
+ * the worker (`claimFor`), which then runs it at once, without a claim (`run`), or gets the slot back.
+ */
+export interface StartReservation {
+  readonly claimFor: { owner: string; leaseMs: number };
+  /** The start was stored: run it if it was stored claimed by this worker; give the slot back otherwise. */
+  run(record: WorkflowRecord): void;
+  /** The start failed: give the slot back. */
+  release(): void;
+}

@@ -217,6 +217,7 @@ export class Runtime implements EntryOwner {
       wake: (at) => worker.wake(at),
       runsHere: (id) => worker.runsHere(id),
       serves: (name, queue) => this.registry.get(name) !== undefined && this.options.queues.includes(queue),
+      reserve: (id, name, queue, version) => worker.reserve(id, name, queue, version),
       cancelled: (id) => worker.cancelled(id),
       schedulesChanged: () => this.scheduler?.refresh(),
     };

@@ -66,6 +66,10 @@ export interface StorageAdapter {
    * checkpoint of the parent: unless the parent still holds that lease, nothing is written and
    * `LeaseLostError` is thrown; and a cancel of the parent that commits after the child was created cancels
    * the child too (no child of a cancelled or fenced-out parent can be left running).
+   * With `claimFor` (a start by a runtime whose worker has a free slot, due now, without dedupe key or parent
+   * lease), an inserted workflow is stored claimed by that owner: `running`, lease epoch 1, one attempt,
+   * started now, its lease running `leaseMs` on the clock claims use, with a `claimed` event after `created`;
+   * so the worker runs it at once, without a claim. An existing id is returned as it is, not claimed.
    */
   createWorkflow(input: NewWorkflow): Promise<CreateWorkflowResult>;
   /**
@@ -390,6 +394,8 @@ export interface NewWorkflow {
   parentLease?: Lease;
   /** Stored with the workflow (bulk operations select by it). Default null. */
   concurrencyKey?: string | null;
+  /** Store it claimed by this worker (see `createWorkflow`). Not with `dedupeKey` or `parentLease`. */
+  claimFor?: { owner: string; leaseMs: number };
   now: number;
 }
 

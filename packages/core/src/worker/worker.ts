@@ -5,7 +5,7 @@ import type { Serializer } from '../foundation/serialization.js';
 import { endSpan, startWorkflowSpan, telemetry } from '../foundation/telemetry.js';
 import type { ResolvedQueue } from '../definition/queue-options.js';
 import type { Registry } from '../definition/registry.js';
-import type { WorkflowEnd } from '../foundation/types.js';
+import type { StartReservation, WorkflowEnd, WorkflowRecord } from '../foundation/types.js';
 import { WorkflowExecution, type ExecutionOutcome } from '../execution/workflow-execution.js';
 import type { ClaimedWorkflow, Lease, QueueLimit, StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
@@ -64,6 +64,8 @@ export class Worker {
   private readonly active = new Map<string, Slot>();
   /** Claimed workflows waiting for a slot, in the order claimed. */
   private readonly waiting = new Map<string, Waiting>();
+  /** Slots taken by starts of this runtime that are being stored claimed by this worker. */
+  private reserved = 0;
   private readonly idleWaiters = new Set<() => void>();
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
@@ -97,6 +99,51 @@ export class Worker {
     this.wake();
   }
 
+  /** Slots in use: executions, and starts being stored claimed by this worker. */
+  private get busy(): number {
+    return this.active.size + this.reserved;
+  }
+
+  /**
+   * Takes a slot for a start of workflow `name` on `queue` (pinned to `version`) that this worker can run at
+   * once: it serves the queue and the name, the queue has no flow control, and a slot is free. Undefined
+   * otherwise (the start is stored pending, for any worker). A worker with due work waiting has no free slot
+   * (its claims fill them, and what it claimed beyond them runs first), so a start made here does not
+   * overtake the backlog for long: freed slots go to claimed work first, and to new starts in turn.
+   */
+  reserve(id: string, name: string, queue: string, version: string | null): StartReservation | undefined {
+    const { config } = this;
+    if (this.stopping || this.busy >= config.concurrency || this.waiting.size > 0 || this.active.has(id)) return undefined;
+    if (!config.queues.includes(queue) || config.queueOptions.has(queue) || !config.registry.get(name)) return undefined;
+    if (version !== null && config.serveVersions && !config.serveVersions.includes(version)) return undefined;
+    this.reserved++;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      this.reserved--;
+      return true;
+    };
+    return {
+      claimFor: { owner: config.owner, leaseMs: config.leaseMs },
+      run: (record) => {
+        if (!settle()) return;
+        if (record.leaseOwner !== config.owner || record.status !== 'running' || record.leaseEpoch !== 1 || this.active.has(record.id)) {
+          this.wake(); // not stored claimed (the id existed): it is claimed the usual way, if it is due
+          return;
+        }
+        this.launch({
+          id: record.id, name: record.name, kind: record.kind, queue: record.queue, epoch: record.leaseEpoch, attempts: record.attempts,
+          recoveryAttempts: record.recoveryAttempts, dueAt: record.createdAt,
+          state: { args: record.args, deadlineAt: record.deadlineAt, steps: [], retries: new Map() },
+        });
+      },
+      release: () => {
+        if (settle()) this.wake();
+      },
+    };
+  }
+
   /** Number of executions running on this worker. */
   get activeCount(): number {
     return this.active.size;
@@ -125,8 +172,7 @@ export class Worker {
   /** Claims now (or at `at`, if that is sooner than the wake-up already planned). */
   wake(at?: number): void {
     if (this.stopping) return;
-    const now = this.config.clock.now();
-    if (at !== undefined && at > now) return this.planWake(at);
+    if (at !== undefined && at > this.config.clock.now()) return this.planWake(at);
     if (this.claiming) {
       this.claimAgain = true;
       return;
@@ -182,7 +228,7 @@ export class Worker {
   private startWaiting(): void {
     const { clock, concurrency, heartbeatMs, logger } = this.config;
     for (const [id, waiting] of this.waiting) {
-      if (this.active.size >= concurrency || this.stopping) return;
+      if (this.busy >= concurrency || this.stopping) return;
       this.waiting.delete(id);
       // Heartbeats failed for a while (the storage was unreachable): the lease may have run out, and another
       // worker may run the workflow now. Leave it; whoever claims it next runs it.
@@ -219,7 +265,7 @@ export class Worker {
       do {
         this.claimAgain = false;
         this.startWaiting();
-        const free = config.concurrency - this.active.size;
+        const free = config.concurrency - this.busy;
         const queueLimits = this.queueLimits();
         // Workflows of queues with limits are not held ready: they would hold room that others could use.
         const room = queueLimits ? 0 : config.prefetch - this.waiting.size;
@@ -241,7 +287,7 @@ export class Worker {
         });
         for (const row of claimed) {
           this.waiting.delete(row.id); // claimed again (its lease had run out): the older claim is void
-          if (this.active.size < config.concurrency) this.launch(row);
+          if (this.busy < config.concurrency) this.launch(row);
           else this.hold(row, lastClaimAt + config.leaseMs);
         }
         if (claimed.length === limit) this.claimAgain = true; // there may be more due
@@ -256,15 +302,15 @@ export class Worker {
           // our own now and then in case a notification went missing.
           this.planWake(Math.min(next ?? Infinity, now + (this.notified ? config.idlePollIntervalMs : config.pollIntervalMs)));
         } else if (next > lastClaimAt) {
-          this.planWake(now); // it fell due after our last claim looked: look again at once
+                this.planWake(now); // it fell due after our last claim looked: look again at once
         } else {
           // Due before our claim and still not taken: held back (a queue limit, another worker's lock).
-          // Look again after the poll interval rather than spin.
-          this.planWake(now + config.pollIntervalMs);
+          // Look again after the poll interval rather than spin, or when a slot frees.
+                this.planWake(now + config.pollIntervalMs);
         }
       }
     } catch (error) {
-      logger.error({ err: error }, 'claiming failed; retrying after the poll interval');
+        logger.error({ err: error }, 'claiming failed; retrying after the poll interval');
       this.planWake(clock.now() + config.pollIntervalMs, true);
     } finally {
       this.claiming = false;
@@ -408,7 +454,7 @@ export class Worker {
         config.onSettled(row.id, outcome, slot.execution?.end);
         if (this.active.size === 0) for (const done of [...this.idleWaiters]) done();
         this.startWaiting();
-        this.wake();
+        this.wake(); // a freed slot takes due work (what this execution's end made due, too: a parent, a child)
       });
   }
 }

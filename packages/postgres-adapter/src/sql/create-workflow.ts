@@ -4,30 +4,43 @@ import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
 
 /**
- * Inserts many workflows unless their ids exist, with their `created` events and one notification to idle
- * workers: one statement for all the starts made together (group commit). Returns the rows inserted.
+ * Inserts many workflows unless their ids exist, with their `created` events, stored claimed for the starts
+ * that ask it (`claimFor`: running under a lease on the database clock, with a `claimed` event), and one
+ * notification to idle workers for the others: one statement for all the starts made together (group
+ * commit). Returns the rows inserted.
  */
 const CREATE_MANY = `
   WITH input AS (
     SELECT * FROM json_to_recordset(:inputs::json)
       AS i(id text, name text, kind text, version text, queue text, priority int, args text, parent_id text, next_at bigint,
-           deadline_at bigint, dedupe_key text, concurrency_key text, now bigint, ord int)
+           deadline_at bigint, dedupe_key text, concurrency_key text, owner text, lease_ms bigint, now bigint, ord int)
   ), ins AS (
-    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
-    SELECT id, name, kind, version, queue, priority, 'pending', args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, now, now FROM input ORDER BY ord
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key,
+                      lease_owner, lease_epoch, attempts, started_at, created_at, updated_at)
+    SELECT id, name, kind, version, queue, priority, CASE WHEN owner IS NULL THEN 'pending' ELSE 'running' END, args, parent_id,
+           CASE WHEN owner IS NULL THEN next_at ELSE {now_db} + lease_ms END, deadline_at, dedupe_key, concurrency_key,
+           owner, CASE WHEN owner IS NULL THEN 0 ELSE 1 END, CASE WHEN owner IS NULL THEN 0 ELSE 1 END, CASE WHEN owner IS NULL THEN NULL ELSE now END,
+           now, now
+      FROM input ORDER BY ord
     ON CONFLICT DO NOTHING RETURNING *
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
-    SELECT ins.id, 'created', NULL, json_build_object('name', ins.name, 'queue', ins.queue, 'startAt', ins.next_at)::text, ins.created_at FROM ins
+    SELECT ins.id, 'created', NULL::int,
+           json_build_object('name', ins.name, 'queue', ins.queue, 'startAt', CASE WHEN ins.lease_owner IS NULL THEN ins.next_at ELSE ins.created_at END)::text,
+           ins.created_at FROM ins
+    UNION ALL
+    SELECT ins.id, 'claimed', NULL, json_build_object('owner', ins.lease_owner, 'epoch', ins.lease_epoch)::text, ins.created_at
+      FROM ins WHERE ins.lease_owner IS NOT NULL
   )
-  SELECT ins.*, (SELECT pg_notify(:channel, min(next_at)::text) FROM ins) AS notified FROM ins`;
+  SELECT ins.*, (SELECT pg_notify(:channel, min(next_at)::text) FROM ins WHERE lease_owner IS NULL HAVING count(*) > 0) AS notified FROM ins`;
 
 async function insertMany(database: PostgresDatabase, inputs: NewWorkflow[]): Promise<Array<WorkflowRow | null>> {
   const rows = await database.rows<WorkflowRow>(CREATE_MANY, {
     inputs: JSON.stringify(
       inputs.map((w, ord) => ({
         id: w.id, name: w.name, kind: w.kind, version: w.version, queue: w.queue, priority: w.priority, args: w.args, parent_id: w.parentId,
-        next_at: w.nextAt, deadline_at: w.deadlineAt, dedupe_key: w.dedupeKey ?? null, concurrency_key: w.concurrencyKey ?? null, now: w.now, ord,
+        next_at: w.nextAt, deadline_at: w.deadlineAt, dedupe_key: w.dedupeKey ?? null, concurrency_key: w.concurrencyKey ?? null,
+        owner: w.claimFor?.owner ?? null, lease_ms: w.claimFor?.leaseMs ?? null, now: w.now, ord,
       })),
     ),
     channel: database.channel,

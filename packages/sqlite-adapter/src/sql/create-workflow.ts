@@ -11,6 +11,7 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
   return database.write(() => {
     // A child is created under its parent's lease (one writer at a time: nothing can come between).
     if (w.parentLease) database.fence(w.parentLease, w.now);
+    if (w.claimFor && w.dedupeKey == null && !w.parentLease) return createClaimed(database, w, w.claimFor);
     if (w.dedupeKey == null) {
       // The common case in one statement: inserted (and returned), or the id exists and is read back.
       const inserted = database
@@ -45,6 +46,24 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
     database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
     return { created: true, record: getWorkflow(database, w.id)! };
   });
+}
+
+/** A start stored claimed by the worker of the runtime that starts it (see `claimFor`), with both events. */
+function createClaimed(database: SqliteDatabase, w: NewWorkflow, claimFor: { owner: string; leaseMs: number }): CreateWorkflowResult {
+  const inserted = database
+    .sql(
+      `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key,
+                                 lease_owner, lease_epoch, attempts, started_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, NULL, ?, ?, 1, 1, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+    )
+    .get(
+      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.now + claimFor.leaseMs, w.deadlineAt, w.concurrencyKey ?? null,
+      claimFor.owner, w.now, w.now, w.now,
+    ) as WorkflowRow | undefined;
+  if (!inserted) return { created: false, record: getWorkflow(database, w.id)! };
+  database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
+  database.event(w.id, 'claimed', null, JSON.stringify({ owner: claimFor.owner, epoch: 1 }), w.now);
+  return { created: true, record: toRecord(inserted) };
 }
 
 /**

@@ -29,6 +29,7 @@ export function createWorkflow(store: MemoryStore, w: NewWorkflow): CreateWorkfl
     }
     if (pending) return { created: false, record: copyWorkflow(pending) };
   }
+  const claimFor = w.dedupeKey == null && !w.parentLease ? w.claimFor : undefined;
   const record: WorkflowRecord = {
     id: w.id,
     name: w.name,
@@ -36,27 +37,28 @@ export function createWorkflow(store: MemoryStore, w: NewWorkflow): CreateWorkfl
     version: w.version,
     queue: w.queue,
     priority: w.priority,
-    status: 'pending',
+    status: claimFor ? 'running' : 'pending',
     args: w.args,
     output: null,
     error: null,
     parentId: w.parentId,
-    nextAt: w.nextAt,
+    nextAt: claimFor ? w.now + claimFor.leaseMs : w.nextAt,
     deadlineAt: w.deadlineAt,
     dedupeKey: w.dedupeKey ?? null,
     concurrencyKey: w.concurrencyKey ?? null,
-    leaseOwner: null,
-    leaseEpoch: 0,
-    attempts: 0,
+    leaseOwner: claimFor?.owner ?? null,
+    leaseEpoch: claimFor ? 1 : 0,
+    attempts: claimFor ? 1 : 0,
     recoveryAttempts: 0,
     createdAt: w.now,
     updatedAt: w.now,
-    startedAt: null,
+    startedAt: claimFor ? w.now : null,
     finishedAt: null,
   };
   store.workflows.set(w.id, record);
   store.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
-  store.announce(w.nextAt);
+  if (claimFor) store.event(w.id, 'claimed', null, JSON.stringify({ owner: claimFor.owner, epoch: 1 }), w.now);
+  else store.announce(w.nextAt);
   return { created: true, record: copyWorkflow(record) };
 }
 

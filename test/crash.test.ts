@@ -181,8 +181,9 @@ describe('crash recovery with real processes on one SQLite file', () => {
 
     const api = client(db);
     const ids = Array.from({ length: 40 }, (_, i) => `many-${String(i).padStart(2, '0')}`);
-    const handles = [];
-    for (const id of ids) handles.push(await api.startWorkflow(threeSteps, [dir, id], { id }));
+    // All due at once (one insert), more than one worker's slots: both must take some. Started one by one, a
+    // worker with free slots could finish each before the next was stored, and run them all.
+    const handles = await api.startMany(threeSteps, ids.map((id) => ({ args: [dir, id], id })));
     const results = await Promise.all(handles.map((h) => h.result()));
     expect(results).toEqual(ids.map((id) => `${id}:ok`));
 

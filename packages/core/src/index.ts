@@ -40,10 +40,10 @@ export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, Signa
 export type { StorageAdapter } from './storage/storage-adapter.js';
 export type { StrandedRuns } from './storage/stranded-runs.js';
 export type { ForkOptions, MigrateVersionOptions, MigrateVersionResult } from './client/version-operations.js';
-export type { ReplayResult, Divergence, DivergenceReason, ReplayStepSummary } from './replay/replay-run.js';
-export type { ReplayObserver } from './replay/replay-execution.js';
-export type { RunSelection } from './replay/run-selection.js';
-export type { VerifyReport } from './replay/verify-histories.js';
+export type { ReplayResult, Divergence, DivergenceReason, ReplayStepSummary } from './client/replay/replay-run.js';
+export type { ReplayObserver } from './client/replay/replay-execution.js';
+export type { RunSelection } from './client/replay/run-selection.js';
+export type { VerifyReport } from './client/replay/verify-histories.js';
 
 // Vocabulary
 export type { WorkflowStatus, WorkflowKind, StepKind, EventType, ListWorkflowsFilter, WorkflowCursor, ScheduleRecord } from './foundation/types.js';

@@ -5,10 +5,10 @@ import { checkOptionKeys, validateInteger, validateName } from '../foundation/na
 import type { Serializer } from '../foundation/serialization.js';
 import { FINISHED_STATUSES } from '../foundation/types.js';
 import { Registry } from '../definition/registry.js';
-import type { ReplayObserver } from '../replay/replay-execution.js';
-import { replayRun, type ReplayResult } from '../replay/replay-run.js';
-import { checkSelection, selectRuns, type RunSelection } from '../replay/run-selection.js';
-import { verifyHistories, type VerifyReport } from '../replay/verify-histories.js';
+import type { ReplayObserver } from './replay/replay-execution.js';
+import { replayRun, type ReplayResult } from './replay/replay-run.js';
+import { checkSelection, selectRuns, type RunSelection } from './replay/run-selection.js';
+import { verifyHistories, type VerifyReport } from './replay/verify-histories.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 
 /** What the version operations of a client work with. */

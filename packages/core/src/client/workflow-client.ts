@@ -26,10 +26,10 @@ import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
 import { toWorkflowSteps, type WorkflowStep } from './workflow-steps.js';
 import { strandedByVersion } from '../storage/stranded-runs.js';
 import { forkRun, migrateVersion, replayStoredRun, verifyStored, type ForkOptions, type MigrateVersionOptions, type MigrateVersionResult, type VersionContext } from './version-operations.js';
-import type { ReplayObserver } from '../replay/replay-execution.js';
-import type { ReplayResult } from '../replay/replay-run.js';
-import type { RunSelection } from '../replay/run-selection.js';
-import type { VerifyReport } from '../replay/verify-histories.js';
+import type { ReplayObserver } from './replay/replay-execution.js';
+import type { ReplayResult } from './replay/replay-run.js';
+import type { RunSelection } from './replay/run-selection.js';
+import type { VerifyReport } from './replay/verify-histories.js';
 
 type AnyFn = (...args: any[]) => Promise<any>;
 

@@ -17,10 +17,10 @@ import type { WorkflowHandle, WorkflowInfo } from '../client/workflow-handle.js'
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import type { ForkOptions, MigrateVersionOptions, MigrateVersionResult } from '../client/version-operations.js';
-import type { ReplayObserver } from '../replay/replay-execution.js';
-import type { ReplayResult } from '../replay/replay-run.js';
-import type { RunSelection } from '../replay/run-selection.js';
-import type { VerifyReport } from '../replay/verify-histories.js';
+import type { ReplayObserver } from '../client/replay/replay-execution.js';
+import type { ReplayResult } from '../client/replay/replay-run.js';
+import type { RunSelection } from '../client/replay/run-selection.js';
+import type { VerifyReport } from '../client/replay/verify-histories.js';
 import { RetentionLoop } from '../worker/retention.js';
 import { Scheduler } from '../worker/scheduler.js';
 import { Worker } from '../worker/worker.js';

@@ -1,7 +1,7 @@
-import type { StepRecord } from '../foundation/types.js';
-import type { StepIdentity } from '../execution/step-template.js';
-import { WorkflowExecution, type ExecutionBody, type ExecutionDeps } from '../execution/workflow-execution.js';
-import type { ExecutionState, Lease } from '../storage/storage-adapter.js';
+import type { StepRecord } from '../../foundation/types.js';
+import type { StepIdentity } from '../../execution/step-template.js';
+import { WorkflowExecution, type ExecutionBody, type ExecutionDeps } from '../../execution/workflow-execution.js';
+import type { ExecutionState, Lease } from '../../storage/storage-adapter.js';
 
 /** What a replay tells its observer as it goes: each recorded step as the code reaches it. */
 export interface ReplayObserver {

@@ -1,5 +1,5 @@
-import { SteadfastError } from '../foundation/errors.js';
-import type { StorageAdapter } from '../storage/storage-adapter.js';
+import { SteadfastError } from '../../foundation/errors.js';
+import type { StorageAdapter } from '../../storage/storage-adapter.js';
 
 /** How a replayed execution ended, as its storage saw it. Nothing of it is stored anywhere. */
 export type ReplayEnding =

@@ -1,8 +1,8 @@
-import { toMilliseconds, type DurationInput } from '../foundation/duration.js';
-import { ValidationError, WorkflowNotFoundError } from '../foundation/errors.js';
-import { validateInteger, validateName } from '../foundation/names.js';
-import { FINISHED_STATUSES, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
-import type { StorageAdapter } from '../storage/storage-adapter.js';
+import { toMilliseconds, type DurationInput } from '../../foundation/duration.js';
+import { ValidationError, WorkflowNotFoundError } from '../../foundation/errors.js';
+import { validateInteger, validateName } from '../../foundation/names.js';
+import { FINISHED_STATUSES, type WorkflowRecord, type WorkflowStatus } from '../../foundation/types.js';
+import type { StorageAdapter } from '../../storage/storage-adapter.js';
 
 /** Which stored runs to look at (`verify`, `migrate-version`): given ids, or a filter. */
 export interface RunSelection {

@@ -1,8 +1,8 @@
-import { systemClock, type Clock } from '../foundation/clock.js';
-import { createSerializer, type Serializer } from '../foundation/serialization.js';
-import { STEADFAST_ERROR_CLASSES } from '../foundation/errors.js';
-import { Registry } from '../definition/registry.js';
-import type { StorageAdapter } from '../storage/storage-adapter.js';
+import { systemClock, type Clock } from '../../foundation/clock.js';
+import { createSerializer, type Serializer } from '../../foundation/serialization.js';
+import { STEADFAST_ERROR_CLASSES } from '../../foundation/errors.js';
+import { Registry } from '../../definition/registry.js';
+import type { StorageAdapter } from '../../storage/storage-adapter.js';
 import { replayRun, type ReplayResult } from './replay-run.js';
 import { selectRuns, type RunSelection } from './run-selection.js';
 

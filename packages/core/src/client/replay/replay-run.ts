@@ -1,11 +1,11 @@
 import { pino } from 'pino';
-import { systemClock, type Clock } from '../foundation/clock.js';
-import { NonDeterminismError } from '../foundation/errors.js';
-import type { Serializer } from '../foundation/serialization.js';
-import type { StepKind, StepRecord, WorkflowRecord } from '../foundation/types.js';
-import type { Registry } from '../definition/registry.js';
-import type { StepIdentity } from '../execution/step-template.js';
-import { executionBody } from '../worker/execution-body.js';
+import { systemClock, type Clock } from '../../foundation/clock.js';
+import { NonDeterminismError } from '../../foundation/errors.js';
+import type { Serializer } from '../../foundation/serialization.js';
+import type { StepKind, StepRecord, WorkflowRecord } from '../../foundation/types.js';
+import type { Registry } from '../../definition/registry.js';
+import type { StepIdentity } from '../../execution/step-template.js';
+import { executionBody } from '../../worker/execution-body.js';
 import { ReplayExecution, type ReplayObserver } from './replay-execution.js';
 import { replayStorage, type ReplayEnding } from './replay-storage.js';
 

@@ -72,6 +72,11 @@ export class Worker {
   private readonly leases: LeaseKeeper;
   private claiming = false;
   private claimAgain = false;
+  /**
+   * A claim was skipped because every slot was taken (or enough were held ready), so due work may be waiting
+   * for a slot: the next execution to end claims. Cleared when a claim is sent (it sees all that is due).
+   */
+  private behind = true;
   private stopping = false;
   private claimDone: Promise<void> = Promise.resolve();
   private unsubscribe: (() => Promise<void>) | undefined;
@@ -271,9 +276,13 @@ export class Worker {
         const room = queueLimits ? 0 : config.prefetch - this.waiting.size;
         // Saturated (and enough held ready: refilled once half is used): the next execution to end calls
         // wake(); polling now would only spin.
-        if (this.stopping || free + room <= 0 || (free <= 0 && this.waiting.size > config.prefetch / 2)) return;
+        if (this.stopping || free + room <= 0 || (free <= 0 && this.waiting.size > config.prefetch / 2)) {
+          this.behind = true;
+          return;
+        }
         const names = registry.names();
         lastClaimAt = clock.now();
+        this.behind = false;
         const limit = free + room;
         const claimed = await storage.claim({
           owner: config.owner,
@@ -302,15 +311,17 @@ export class Worker {
           // our own now and then in case a notification went missing.
           this.planWake(Math.min(next ?? Infinity, now + (this.notified ? config.idlePollIntervalMs : config.pollIntervalMs)));
         } else if (next > lastClaimAt) {
-                this.planWake(now); // it fell due after our last claim looked: look again at once
+          this.planWake(now); // it fell due after our last claim looked: look again at once
         } else {
           // Due before our claim and still not taken: held back (a queue limit, another worker's lock).
           // Look again after the poll interval rather than spin, or when a slot frees.
-                this.planWake(now + config.pollIntervalMs);
+          this.behind = true;
+          this.planWake(now + config.pollIntervalMs);
         }
       }
     } catch (error) {
-        logger.error({ err: error }, 'claiming failed; retrying after the poll interval');
+      logger.error({ err: error }, 'claiming failed; retrying after the poll interval');
+      this.behind = true;
       this.planWake(clock.now() + config.pollIntervalMs, true);
     } finally {
       this.claiming = false;
@@ -454,7 +465,12 @@ export class Worker {
         config.onSettled(row.id, outcome, slot.execution?.end);
         if (this.active.size === 0) for (const done of [...this.idleWaiters]) done();
         this.startWaiting();
-        this.wake(); // a freed slot takes due work (what this execution's end made due, too: a parent, a child)
+        // A freed slot takes due work if some may be waiting for one (behind), and what this end made due: a
+        // suspension's wake time is planned by the claim loop, and a child's end (its id is `<parent>/<seq>`)
+        // wakes its parent, which is this worker's to claim too (its own commits do not notify it on SQLite).
+        // A workflow that ended for good with no parent makes nothing due: no claim for it.
+        const final = outcome === 'completed' || outcome === 'failed';
+        if (!final || this.behind || row.id.includes('/')) this.wake();
       });
   }
 }

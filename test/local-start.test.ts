@@ -14,27 +14,31 @@ describe.each(ADAPTERS.filter((a) => a.available))('starts on the runtime that m
     await storage.cleanup();
   });
 
-  /** A runtime whose storage counts claims that returned work. */
-  function counted(options: Parameters<TestStorage['runtime']>[0]): { runtime: Runtime; claimedRows: () => number } {
+  /** A runtime whose storage counts claims, and the rows they returned. */
+  function counted(options: Parameters<TestStorage['runtime']>[0]): { runtime: Runtime; claimedRows: () => number; claims: () => number } {
     const runtime = storage.runtime(options);
     const adapter: StorageAdapter = runtime.storage;
     const claim = adapter.claim.bind(adapter);
     let rows = 0;
+    let calls = 0;
     adapter.claim = async (request) => {
+      calls++;
       const claimed = await claim(request);
       rows += claimed.length;
       return claimed;
     };
-    return { runtime, claimedRows: () => rows };
+    return { runtime, claimedRows: () => rows, claims: () => calls };
   }
 
   const double = defineTask('localDouble', async (n: number) => n * 2);
   const twice = defineWorkflow('localTwice', async (n: number) => (await double(n)) + (await double(n + 1)));
 
   it('runs a start at once on its own worker, claimed by it in the same write, with no claim', async () => {
-    const { runtime, claimedRows } = counted({ concurrency: 4, workerId: 'local-worker' });
+    const { runtime, claimedRows, claims } = counted({ concurrency: 4, workerId: 'local-worker' });
     runtime.register(twice, double);
     await runtime.start();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // its first claim, at start, is done (idle looks: every 30 s)
+    const claimsAtStart = claims();
     for (let n = 0; n < 5; n++) {
       const handle = await runtime.startWorkflow(twice, [n]);
       expect(await handle.result()).toBe(4 * n + 2);
@@ -44,6 +48,8 @@ describe.each(ADAPTERS.filter((a) => a.available))('starts on the runtime that m
       expect((await handle.info()).attempts).toBe(1);
     }
     expect(claimedRows()).toBe(0);
+    // Nor a claim after each end: a workflow that ended with no parent made nothing due.
+    expect(claims() - claimsAtStart).toBe(0);
   });
 
   it('stores a start pending when no slot is free, a queue has flow control, or it is for later', async () => {

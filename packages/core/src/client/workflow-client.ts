@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../foundation/clock.js';
 import { toMilliseconds, type DurationInput } from '../foundation/duration.js';
-import { CancelledError, ValidationError, WorkflowConflictError, WorkflowNotFoundError } from '../foundation/errors.js';
+import { CancelledError, ValidationError, WorkflowConflictError, WorkflowFinishedError, WorkflowNotFoundError } from '../foundation/errors.js';
 import { checkOptionKeys, describe, validateInteger, validateName } from '../foundation/names.js';
 import type { Serializer } from '../foundation/serialization.js';
 import { telemetry } from '../foundation/telemetry.js';
@@ -278,12 +278,32 @@ export class WorkflowClient implements HandleClient {
    * Cancels a workflow that has not finished, with its unfinished child workflows. A sleeping or waiting one
    * is cancelled at once; a running one is fenced out at once (its next checkpoint is refused) and its
    * in-flight task sees its AbortSignal. `result()` then rejects with `CancelledError`.
+   *
+   * A workflow that completed or failed is refused with {@link WorkflowFinishedError} naming its status,
+   * and nothing is changed (a workflow finishing during the call is refused too, never reported cancelled).
+   * One that is already cancelled resolves: the state asked for holds, and a cancel retried
+   * after its answer was lost (see `unavailableRetryMs`) must not fail because its first try landed.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await client.cancel('checkout-o-1');
+   * } catch (error) {
+   *   if (isSteadfastError(error) && error.code === 'WORKFLOW_FINISHED') console.log(error.message); // "... is completed; ..."
+   *   else throw error;
+   * }
+   * ```
    */
   async cancel(id: string): Promise<void> {
     validateName(id, 'workflow id');
     await this.ensureReady();
-    const record = await this.store.cancelWorkflow(id, this.clock.now());
+    // Read first so a refused cancel changes nothing (the storage call would still cancel a finished
+    // workflow's unfinished children); the call's own answer covers a workflow finishing in between.
+    const before = await this.store.getWorkflow(id);
+    if (!before) throw new WorkflowNotFoundError(id);
+    const record = before.status === 'cancelled' ? before : await this.store.cancelWorkflow(id, this.clock.now());
     if (!record) throw new WorkflowNotFoundError(id);
+    if (record.status !== 'cancelled') throw new WorkflowFinishedError(id, record.status);
     this.binding.localWorker()?.cancelled(id);
     this.notifySettled(id);
   }

@@ -39,6 +39,7 @@ export type { GetEventOptions, ReadStreamOptions, WorkflowPublishedEvent, Workfl
 export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, SignalOptions, RuntimeStats } from './client/start-options.js';
 export type { StorageAdapter } from './storage/storage-adapter.js';
 export type { StrandedRuns } from './storage/stranded-runs.js';
+export type { UnservedQueue } from './storage/unserved-queues.js';
 export type { ForkOptions, MigrateVersionOptions, MigrateVersionResult } from './client/version-operations.js';
 export type { ReplayResult, Divergence, DivergenceReason, ReplayStepSummary } from './replay/replay-run.js';
 export type { ReplayObserver } from './replay/replay-execution.js';

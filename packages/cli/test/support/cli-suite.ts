@@ -166,9 +166,12 @@ export function describeCommands(backend: Backend): void {
         expect.arrayContaining([{ queue: 'emails', status: 'completed', count: 1 }, { queue: 'default', status: 'completed', count: 2 }]),
       );
       expect(stats.due).toEqual([]);
+      // Seeded without a worker: the two sleeping workflows wait in a queue no live worker serves.
+      expect(stats.unserved).toEqual([{ queue: 'default', count: 2 }]);
       const text = await cli('stats');
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^total\s+6$/m);
+      expect(text.stdout).toMatch(/^UNSERVED QUEUES: 2 unfinished workflow\(s\) in queues no live worker serves\nQUEUE\s+UNFINISHED\ndefault\s+2\nlive workers: none\. Start a runtime that claims from them: new Runtime\(\{ queues: \[\.\.\.\] \}\) \(the runtime option queues\)$/m);
       expect(text.stdout).toMatch(/^QUEUE\s+PENDING\s+RUNNING\s+SLEEPING\s+COMPLETED\s+FAILED\s+CANCELLED\s+DUE$/m);
       expect(text.stdout).toMatch(/^emails\s+0\s+0\s+0\s+1\s+0\s+0\s+0$/m);
     });

@@ -19,12 +19,14 @@ import type { ClientBinding } from './client-binding.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
 import { PublishedReads } from './published-reads.js';
 import { SettleWaiters } from './settle-waiters.js';
+import { UnservedQueueWarnings } from './unserved-queue-warnings.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from './start-options.js';
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
 import { toWorkflowSteps, type WorkflowStep } from './workflow-steps.js';
 import { strandedByVersion } from '../storage/stranded-runs.js';
+import { unservedQueues } from '../storage/unserved-queues.js';
 import { forkRun, migrateVersion, replayStoredRun, verifyStored, type ForkOptions, type MigrateVersionOptions, type MigrateVersionResult, type VersionContext } from './version-operations.js';
 import type { ReplayObserver } from '../replay/replay-execution.js';
 import type { ReplayResult } from '../replay/replay-run.js';
@@ -57,6 +59,7 @@ export class WorkflowClient implements HandleClient {
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly bulk: BulkOperations;
+  private readonly unserved: UnservedQueueWarnings;
   /** @internal Readers of what workflows publish, for handles. */
   readonly published: PublishedReads;
 
@@ -75,6 +78,12 @@ export class WorkflowClient implements HandleClient {
         this.binding.localWorker()?.cancelled(id);
         this.notifySettled(id);
       },
+    });
+    this.unserved = new UnservedQueueWarnings({
+      storage: this.options.storage,
+      clock,
+      logger,
+      servedHere: (name, queue) => this.binding.localWorker()?.serves(name, queue) ?? false,
     });
     this.published = new PublishedReads({
       storage: this.store,
@@ -178,6 +187,7 @@ export class WorkflowClient implements HandleClient {
       telemetry().started.add(created, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
       this.logger.info({ workflow: meta.name, kind, created, items: inputs.length }, 'enqueued in bulk');
       this.binding.localWorker()?.wake(Math.min(...inputs.map((input) => input.nextAt)));
+      for (const queue of new Set(inputs.map((input) => input.queue))) this.unserved.stored(meta.name, queue);
     }
     if (conflict !== -1) throw new WorkflowConflictError(results[conflict]!.id, results[conflict]!.name, meta.name);
     return results.map((result) => new WorkflowHandle(result.id, this));
@@ -205,6 +215,7 @@ export class WorkflowClient implements HandleClient {
       telemetry().started.add(1, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
       this.logger.info({ workflowId: input.id, workflow: meta.name, kind, queue: input.queue, startAt: new Date(input.nextAt).toISOString() }, 'enqueued');
       if (!reservation) worker?.wake(input.nextAt);
+      this.unserved.stored(meta.name, input.queue);
     }
     return new WorkflowHandle(record.id, this);
   }
@@ -394,7 +405,8 @@ export class WorkflowClient implements HandleClient {
     const [{ counts, due }, { stranded, workers }] = await Promise.all([this.store.stats(now), strandedByVersion(this.store, now)]);
     const byStatus = Object.fromEntries(WORKFLOW_STATUSES.map((status) => [status, 0])) as Record<WorkflowStatus, number>;
     for (const row of counts) byStatus[row.status] += row.count;
-    return { byStatus, counts, due, stranded, workers: workers.map(({ id, versions, queues, seenAt }) => ({ id, versions, queues, seenAt: new Date(seenAt) })) };
+    const unserved = unservedQueues(counts, workers);
+    return { byStatus, counts, due, stranded, unserved, workers: workers.map(({ id, versions, queues, seenAt }) => ({ id, versions, queues, seenAt: new Date(seenAt) })) };
   }
 
   /**
@@ -479,6 +491,7 @@ export class WorkflowClient implements HandleClient {
   }
 
   private async doClose(): Promise<void> {
+    await this.unserved.settled();
     await this.options.storage.close();
     this.settled.notifyAll();
   }

@@ -96,7 +96,8 @@ export class Runtime implements EntryOwner {
 
   /**
    * Sets flow control for a queue: shared `concurrency` (across all workers), `workerConcurrency` (this
-   * worker), and a sliding-window `rateLimit` on starts. Configure it the same way on every worker.
+   * worker), and a sliding-window `rateLimit` on starts. Configure it the same way on every worker. A runtime
+   * created without the `queues` option then claims from this queue too; with `queues`, only from those.
    *
    * @example
    * ```ts
@@ -105,6 +106,8 @@ export class Runtime implements EntryOwner {
    */
   queue(name: string, options: QueueOptions): this {
     this.queueOptions.set(name, resolveQueueOptions(name, options));
+    // Mutated in place: the worker, its presence and the client's local checks all read this array.
+    if (this.options.servesDeclaredQueues && !this.options.queues.includes(name)) this.options.queues.push(name);
     this.worker?.wake();
     return this;
   }

@@ -41,7 +41,7 @@ describe.each(ADAPTERS.filter((a) => a.available))('scheduling and flow control 
       for (let minute = 1; minute <= 30; minute++) {
         await clock.advance('1m');
         const latestTick = Date.parse('2026-06-01T10:00:00Z') + Math.floor(minute / 5) * 300_000;
-        await settle(clock, async () => (await workers[0]!.listSchedules())[0]!.lastTickAt >= latestTick, `the tick at minute ${minute}`);
+        await settle(clock, async () => (await workers[0]!.listSchedules())[0]!.lastTickAt.getTime() >= latestTick, `the tick at minute ${minute}`);
       }
       await settle(clock, async () => (await workers[0]!.listWorkflows({ name: 'report', status: 'completed' })).length === 6, 'six ticks');
       const ids = (await workers[0]!.listWorkflows({ name: 'report' })).map((w) => w.id).sort();
@@ -61,6 +61,27 @@ describe.each(ADAPTERS.filter((a) => a.available))('scheduling and flow control 
       await settle(clock, async () => (await r.listWorkflows({ name: 'hourlyTick', status: 'completed' })).length === 1, 'one tick');
       expect(await r.unschedule('hourlyTick')).toBe(true);
       expect(await r.listSchedules()).toEqual([]);
+    });
+
+    it('listSchedules() reports a schedule like WorkflowInfo: decoded arguments, Dates, its next tick', async () => {
+      const clock = new VirtualClock(Date.parse('2026-06-01T10:00:00Z'));
+      const report = defineWorkflow('nightlyReport', async (region: string, top: number) => `${region}:${top}`);
+      const r = onClock(clock).register(report);
+      await r.schedule('nightly-eu', report, ['eu', 3], { cron: '0 2 * * *', timezone: 'Europe/Berlin' });
+      expect(await r.listSchedules()).toEqual([
+        {
+          name: 'nightly-eu',
+          workflowName: 'nightlyReport',
+          cron: '0 2 * * *',
+          timezone: 'Europe/Berlin',
+          catchUp: 'latest',
+          args: ['eu', 3],
+          lastTickAt: new Date('2026-06-01T10:00:00Z'),
+          nextTickAt: new Date('2026-06-02T00:00:00Z'), // 02:00 in Berlin (summer time)
+          createdAt: new Date('2026-06-01T10:00:00Z'),
+          updatedAt: new Date('2026-06-01T10:00:00Z'),
+        },
+      ]);
     });
 
     it.each([

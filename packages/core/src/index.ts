@@ -32,6 +32,7 @@ export { WorkflowClient } from './client/workflow-client.js';
 export type { WorkflowClientOptions } from './client/client-options.js';
 export { WorkflowHandle } from './client/workflow-handle.js';
 export type { WorkflowInfo, WorkflowEvent } from './client/workflow-handle.js';
+export type { ScheduleInfo } from './client/schedule-info.js';
 export type { WorkflowStep, WorkflowStepStatus } from './client/workflow-steps.js';
 export type { ActivityOptions, WorkflowActivity, ActivityBucket, ActivitySummary, LatencySummary } from './client/workflow-activity.js';
 export type { BulkFilter, BulkOptions } from './client/bulk-operations.js';

@@ -6,7 +6,7 @@ import { CancelledError, ValidationError, WorkflowConflictError, WorkflowFinishe
 import { checkOptionKeys, describe, validateInteger, validateName } from '../foundation/names.js';
 import type { Serializer } from '../foundation/serialization.js';
 import { telemetry } from '../foundation/telemetry.js';
-import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type ScheduleRecord, type WorkflowEnd, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
+import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowEnd, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
 import { resolveSchedule, type ScheduleOptions } from '../definition/schedule.js';
 import { entryMeta, type StepMeta } from '../definition/step-meta.js';
 import { purgeExpired } from '../storage/purge-expired.js';
@@ -24,6 +24,7 @@ import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
+import { toScheduleInfo, type ScheduleInfo } from './schedule-info.js';
 import { toWorkflowSteps, type WorkflowStep } from './workflow-steps.js';
 import { strandedByVersion } from '../storage/stranded-runs.js';
 import { unservedQueues } from '../storage/unserved-queues.js';
@@ -254,10 +255,17 @@ export class WorkflowClient implements HandleClient {
     return deleted;
   }
 
-  /** The stored cron schedules. */
-  async listSchedules(): Promise<ScheduleRecord[]> {
+  /**
+   * The stored cron schedules, by name, with their decoded arguments and their last and next ticks.
+   *
+   * @example
+   * ```ts
+   * for (const s of await client.listSchedules()) console.log(s.name, s.cron, s.timezone, s.nextTickAt?.toISOString());
+   * ```
+   */
+  async listSchedules(): Promise<ScheduleInfo[]> {
     await this.ensureReady();
-    return this.store.listSchedules();
+    return (await this.store.listSchedules()).map((record) => toScheduleInfo(record, this.options.serializer));
   }
 
   /** A handle on an existing workflow; `WorkflowNotFoundError` if there is none. */

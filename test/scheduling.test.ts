@@ -109,8 +109,21 @@ describe.each(ADAPTERS.filter((a) => a.available))('scheduling and flow control 
       const r = storage.runtime().register(job);
       await expect(r.schedule('bad', job, [], { cron: '0 25 * * *' })).rejects.toThrow('invalid cron expression "0 25 * * *" in the schedule of schedule bad');
       await expect(r.schedule('bad', job, [], { cron: '0 * * * *', timezone: 'Europe/Atlantis' })).rejects.toThrow('invalid time zone "Europe/Atlantis"');
+      await expect(r.schedule('bad', job, [], { cron: '0 0 30 2 *' })).rejects.toThrow('cron expression "0 0 30 2 *" in the schedule of schedule bad never fires');
       expect(() => defineWorkflow('badDecorated', async () => 1, { schedule: { cron: '* * *' } })).toThrow(ValidationError);
+      expect(() => defineWorkflow('neverDecorated', async () => 1, { schedule: { cron: '0 0 31 11 *' } })).toThrow('never fires');
       expect(await r.listSchedules()).toEqual([]);
+    });
+
+    it('stores the canonical name of a time zone given in another case', async () => {
+      const job = defineWorkflow('zonedJob', async () => 'x');
+      const zoned = defineWorkflow('zonedDecorated', async () => 'y', { schedule: { cron: '0 3 * * *', timezone: 'AMERICA/NEW_YORK' } });
+      const r = storage.runtime().register(job, zoned);
+      await r.schedule('zoned', job, [], { cron: '0 2 * * *', timezone: 'europe/berlin' });
+      await r.start();
+      expect((await r.listSchedules()).map((s) => [s.name, s.timezone])).toEqual([['zoned', 'Europe/Berlin'], ['zonedDecorated', 'America/New_York']]);
+      const stored = await storage.adapter().listSchedules();
+      expect(stored.map((s) => s.timezone)).toEqual(['Europe/Berlin', 'America/New_York']);
     });
   });
 

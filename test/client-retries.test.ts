@@ -50,7 +50,8 @@ describe.skipIf(!(await requirePostgres()))('client calls through a connection-c
     const jobs = [];
     for (let i = 0; i < 15; i++) jobs.push(await cut.enqueue(flaky, [], { id: `job-${i}` }));
     for (const handle of started) await cut.signal(handle.id, 'go', 1);
-    await cut.cancel(started[0]!.id);
+    // A cancel retried after its first try landed finds the workflow cancelled: that is its answer, not an error.
+    for (const handle of started.slice(0, 5)) await cut.cancel(handle.id);
     clearInterval(cutter);
     // Calls were cut mid-way and retried (the log says so), not merely made between cuts.
     const retried = log.entries.filter((e) => String(e.msg).startsWith('storage unavailable during')).length;
@@ -60,7 +61,7 @@ describe.skipIf(!(await requirePostgres()))('client calls through a connection-c
     expect((await direct.listWorkflows({ name: 'retries.flaky', limit: 100 })).length).toBe(15);
     const signals = await Promise.all(started.map(async (h) => (await h.history()).filter((e) => e.type === 'signal_sent').length));
     expect(signals).toEqual(started.map(() => 1));
-    expect(await (await direct.getWorkflow(started[0]!.id)).status()).toBe('cancelled');
+    for (const handle of started.slice(0, 5)) expect(await (await direct.getWorkflow(handle.id)).status()).toBe('cancelled');
     expect(jobs.map((j) => j.id)).toEqual(Array.from({ length: 15 }, (_, i) => `job-${i}`));
   }, 60_000);
 

@@ -11,6 +11,7 @@ import {
   TimeoutError,
   ValidationError,
   waitForSignal,
+  WorkflowFinishedError,
   WorkflowNotFoundError,
   type Runtime,
 } from '@steadfast/core';
@@ -159,6 +160,30 @@ describe.each(ADAPTERS.filter((a) => a.available))('composition on $name', (kind
       await handle.result();
       await expect(r.signal('done-1', 'decision', 1)).rejects.toThrow('workflow done-1 is completed; it can no longer receive signal "decision"');
       await expect(r.signal('done-1', '', 1)).rejects.toBeInstanceOf(ValidationError);
+    });
+
+    it('refuses to cancel a completed or failed workflow naming its status; a cancelled one again resolves', async () => {
+      const quick = defineWorkflow('quick', async () => 'done');
+      const broken = defineWorkflow('broken', async () => {
+        throw new OutOfStock('none left');
+      });
+      const r = storage.runtime().register(quick, broken, approval);
+      await r.start();
+      await (await r.startWorkflow(quick, [], { id: 'done-1' })).result();
+      await (await r.startWorkflow(broken, [], { id: 'failed-1' })).result().catch(() => undefined);
+      const refused = await r.cancel('done-1').catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(WorkflowFinishedError);
+      expect(refused).toMatchObject({ code: 'WORKFLOW_FINISHED', workflowId: 'done-1', status: 'completed', message: 'workflow done-1 is completed; only an unfinished workflow can be cancelled' });
+      await expect((await r.getWorkflow('failed-1')).cancel()).rejects.toMatchObject({ code: 'WORKFLOW_FINISHED', status: 'failed' });
+      expect(await statusOf(r, 'done-1')).toBe('completed');
+      expect(await statusOf(r, 'failed-1')).toBe('failed');
+
+      const waiting = await r.startWorkflow(approval, [], { id: 'ap-c' });
+      await r.cancel('ap-c');
+      await r.cancel('ap-c');
+      await waiting.cancel();
+      expect((await waiting.history()).filter((e) => e.type === 'cancelled')).toHaveLength(1);
+      await expect(r.cancel('nobody')).rejects.toBeInstanceOf(WorkflowNotFoundError);
     });
 
     it('cancels a workflow waiting for a signal at once', async () => {

@@ -109,6 +109,15 @@ describe(`packed packages installed into a fresh app${FULL ? ' (full install, co
     }
   });
 
+  it('ships each package with its own README, the reference of that package', () => {
+    for (const d of packageDirs) {
+      const { name } = manifest(d);
+      expect(packed.find((p) => p.name === name)!.files.map((f) => f.path), name).toContain('README.md');
+      const installed = readFileSync(join(app, 'node_modules', name, 'README.md'), 'utf8');
+      expect(installed.split('\n')[0], name).toBe(`# ${name}`);
+    }
+  });
+
   it('runs the quickstart from the installed packages, and the installed steadfast command reads its result', async () => {
     const database = join(dir, 'quickstart.db');
     const quickstart = await ok(process.execPath, ['quickstart.mjs', database], app);

@@ -41,7 +41,7 @@ describe.each(ADAPTERS.filter((a) => a.available))('scheduling and flow control 
       for (let minute = 1; minute <= 30; minute++) {
         await clock.advance('1m');
         const latestTick = Date.parse('2026-06-01T10:00:00Z') + Math.floor(minute / 5) * 300_000;
-        await settle(clock, async () => (await workers[0]!.listSchedules())[0]!.lastTickAt >= latestTick, `the tick at minute ${minute}`);
+        await settle(clock, async () => (await workers[0]!.listSchedules())[0]!.lastTickAt.getTime() >= latestTick, `the tick at minute ${minute}`);
       }
       await settle(clock, async () => (await workers[0]!.listWorkflows({ name: 'report', status: 'completed' })).length === 6, 'six ticks');
       const ids = (await workers[0]!.listWorkflows({ name: 'report' })).map((w) => w.id).sort();
@@ -61,6 +61,27 @@ describe.each(ADAPTERS.filter((a) => a.available))('scheduling and flow control 
       await settle(clock, async () => (await r.listWorkflows({ name: 'hourlyTick', status: 'completed' })).length === 1, 'one tick');
       expect(await r.unschedule('hourlyTick')).toBe(true);
       expect(await r.listSchedules()).toEqual([]);
+    });
+
+    it('listSchedules() reports a schedule like WorkflowInfo: decoded arguments, Dates, its next tick', async () => {
+      const clock = new VirtualClock(Date.parse('2026-06-01T10:00:00Z'));
+      const report = defineWorkflow('nightlyReport', async (region: string, top: number) => `${region}:${top}`);
+      const r = onClock(clock).register(report);
+      await r.schedule('nightly-eu', report, ['eu', 3], { cron: '0 2 * * *', timezone: 'Europe/Berlin' });
+      expect(await r.listSchedules()).toEqual([
+        {
+          name: 'nightly-eu',
+          workflowName: 'nightlyReport',
+          cron: '0 2 * * *',
+          timezone: 'Europe/Berlin',
+          catchUp: 'latest',
+          args: ['eu', 3],
+          lastTickAt: new Date('2026-06-01T10:00:00Z'),
+          nextTickAt: new Date('2026-06-02T00:00:00Z'), // 02:00 in Berlin (summer time)
+          createdAt: new Date('2026-06-01T10:00:00Z'),
+          updatedAt: new Date('2026-06-01T10:00:00Z'),
+        },
+      ]);
     });
 
     it.each([
@@ -88,8 +109,21 @@ describe.each(ADAPTERS.filter((a) => a.available))('scheduling and flow control 
       const r = storage.runtime().register(job);
       await expect(r.schedule('bad', job, [], { cron: '0 25 * * *' })).rejects.toThrow('invalid cron expression "0 25 * * *" in the schedule of schedule bad');
       await expect(r.schedule('bad', job, [], { cron: '0 * * * *', timezone: 'Europe/Atlantis' })).rejects.toThrow('invalid time zone "Europe/Atlantis"');
+      await expect(r.schedule('bad', job, [], { cron: '0 0 30 2 *' })).rejects.toThrow('cron expression "0 0 30 2 *" in the schedule of schedule bad never fires');
       expect(() => defineWorkflow('badDecorated', async () => 1, { schedule: { cron: '* * *' } })).toThrow(ValidationError);
+      expect(() => defineWorkflow('neverDecorated', async () => 1, { schedule: { cron: '0 0 31 11 *' } })).toThrow('never fires');
       expect(await r.listSchedules()).toEqual([]);
+    });
+
+    it('stores the canonical name of a time zone given in another case', async () => {
+      const job = defineWorkflow('zonedJob', async () => 'x');
+      const zoned = defineWorkflow('zonedDecorated', async () => 'y', { schedule: { cron: '0 3 * * *', timezone: 'AMERICA/NEW_YORK' } });
+      const r = storage.runtime().register(job, zoned);
+      await r.schedule('zoned', job, [], { cron: '0 2 * * *', timezone: 'europe/berlin' });
+      await r.start();
+      expect((await r.listSchedules()).map((s) => [s.name, s.timezone])).toEqual([['zoned', 'Europe/Berlin'], ['zonedDecorated', 'America/New_York']]);
+      const stored = await storage.adapter().listSchedules();
+      expect(stored.map((s) => s.timezone)).toEqual(['Europe/Berlin', 'America/New_York']);
     });
   });
 

@@ -9,8 +9,8 @@ import { isSteadfastError } from '@steadfast/core';
  * - `2` usage error: a bad argument, an unknown option or command, no database given
  * - `3` not found: no workflow with that id
  * - `4` refused: the workflow is not in a state that allows the operation (retry of a workflow that is
- *   not failed, signal to or cancel of a finished workflow, a payload over the size limit, a version move
- *   of runs that would not replay)
+ *   not failed, signal to a finished workflow, cancel of a completed or failed one, a payload over the
+ *   size limit, a version move of runs that would not replay)
  * - `5` diverged: `verify` found a run that would not replay on the code given
  */
 export const ExitCode = {
@@ -30,8 +30,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  runtime or storage failure (e.g. the database cannot be reached)
   2  usage error (bad arguments, unknown option or command, no database given)
   3  not found (no workflow with that id)
-  4  refused (e.g. retry of a workflow that is not failed, signal to or cancel of a finished workflow,
-     migrate-version of runs that would not replay)
+  4  refused (e.g. retry of a workflow that is not failed, signal to a finished workflow, cancel of a
+     completed or failed one, migrate-version of runs that would not replay)
   5  diverged (verify found a run that would not replay on the new code)`;
 
 /** A bad invocation detected by the command itself (after commander's own checks): exit code 2. */
@@ -45,7 +45,7 @@ export class RefusedError extends Error {
 }
 
 // Steadfast error codes that mean "the runtime refused this operation", not "something broke".
-const REFUSED_CODES = new Set(['VALIDATION', 'PAYLOAD_TOO_LARGE', 'SERIALIZATION', 'VERSION_MIGRATION_REFUSED']);
+const REFUSED_CODES = new Set(['VALIDATION', 'PAYLOAD_TOO_LARGE', 'SERIALIZATION', 'VERSION_MIGRATION_REFUSED', 'WORKFLOW_FINISHED']);
 
 /** `verify` found runs that would not replay: exit code 5 (after the report is printed). */
 export class DivergedError extends Error {

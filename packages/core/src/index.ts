@@ -32,6 +32,7 @@ export { WorkflowClient } from './client/workflow-client.js';
 export type { WorkflowClientOptions } from './client/client-options.js';
 export { WorkflowHandle } from './client/workflow-handle.js';
 export type { WorkflowInfo, WorkflowEvent } from './client/workflow-handle.js';
+export type { ScheduleInfo } from './client/schedule-info.js';
 export type { WorkflowStep, WorkflowStepStatus } from './client/workflow-steps.js';
 export type { ActivityOptions, WorkflowActivity, ActivityBucket, ActivitySummary, LatencySummary } from './client/workflow-activity.js';
 export type { BulkFilter, BulkOptions } from './client/bulk-operations.js';
@@ -39,6 +40,7 @@ export type { GetEventOptions, ReadStreamOptions, WorkflowPublishedEvent, Workfl
 export type { StartWorkflowOptions, EnqueueOptions, ManyOptions, ManyItem, SignalOptions, RuntimeStats } from './client/start-options.js';
 export type { StorageAdapter } from './storage/storage-adapter.js';
 export type { StrandedRuns } from './storage/stranded-runs.js';
+export type { UnservedQueue } from './storage/unserved-queues.js';
 export type { ForkOptions, MigrateVersionOptions, MigrateVersionResult } from './client/version-operations.js';
 export type { ReplayResult, Divergence, DivergenceReason, ReplayStepSummary } from './client/replay/replay-run.js';
 export type { ReplayObserver } from './client/replay/replay-execution.js';

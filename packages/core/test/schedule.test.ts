@@ -62,6 +62,11 @@ describe('catch-up policies', () => {
 describe('schedule validation', () => {
   it('refuses an invalid expression, time zone or policy, naming it', () => {
     expect(() => resolveSchedule({ cron: '61 * * * *' }, 'workflow w')).toThrow('invalid cron expression "61 * * * *" in the schedule of workflow w');
+    expect(() => resolveSchedule({ cron: '0 0 30 2 *' }, 'workflow w')).toThrow('cron expression "0 0 30 2 *" in the schedule of workflow w never fires: no date matches it');
+    expect(() => resolveSchedule({ cron: '0 0 31 4 *', timezone: 'Europe/Berlin' }, 'workflow w')).toThrow('never fires');
+    expect(resolveSchedule({ cron: '0 0 29 2 *' }, 'workflow w').cron).toBe('0 0 29 2 *'); // every leap year
+    expect(resolveSchedule({ cron: '0 * * * *', timezone: 'europe/berlin' }, 'workflow w').timezone).toBe('Europe/Berlin');
+    expect(resolveSchedule({ cron: '0 * * * *', timezone: 'utc' }, 'workflow w').timezone).toBe('UTC');
     expect(() => resolveSchedule({ cron: 'every day' }, 'workflow w')).toThrow('invalid cron expression "every day"');
     expect(() => resolveSchedule({ cron: '0 * * * *', timezone: 'Mars/Olympus' }, 'workflow w')).toThrow(
       'invalid time zone "Mars/Olympus" in the schedule of workflow w',

@@ -103,7 +103,7 @@ describe('a workflow that waits a week', () => {
   });
 });
 
-describe('the README example', () => {
+describe('the README example (packages/core/README.md, Testing your workflows)', () => {
   const remind = defineTask('remind', async (who: string) => `reminded ${who}`);
   const weekly = defineWorkflow('weekly', async (who: string) => {
     await sleep('7 days');

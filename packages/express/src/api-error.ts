@@ -27,6 +27,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   SERIALIZATION: 400,
   PAYLOAD_TOO_LARGE: 413,
   WORKFLOW_CONFLICT: 409,
+  // cancel of a completed or failed workflow: the request conflicts with the workflow's state.
+  WORKFLOW_FINISHED: 409,
   UNKNOWN_WORKFLOW: 400,
   STORAGE_UNAVAILABLE: 503,
   // A payload this process cannot encrypt or decrypt (its key is missing): the request cannot be served here.

@@ -23,7 +23,7 @@ import { workflowDetail } from './workflow-detail.js';
  * - `POST /api/workflows/:id/fork` with body `{ fromStep, id? }` → 201 `{ workflow }`: a new run that reuses the
  *   checkpoints before `fromStep` and executes from there on
  * - `POST /api/bulk/cancel`, `/retry`, `/purge` with body `{ filter, dryRun? }` → `{ action, dryRun, count }`
- * - `GET  /api/stats` → `{ byStatus, counts, due, stranded, workers, at }`
+ * - `GET  /api/stats` → `{ byStatus, counts, due, stranded, unserved, workers, at }`
  * - `GET  /api/activity?window=&bucket=` → what finished per bucket (default the last hour in minutes)
  */
 export function apiRoutes(runtime: RouterClient, options: ResolvedRouterOptions): Router {

@@ -183,6 +183,8 @@ export interface StatsJson {
   due: Array<{ queue: string; count: number }>;
   /** Unfinished pinned runs of a version no live worker serves, per queue and version. */
   stranded: Array<{ queue: string; version: string; count: number }>;
+  /** Queues with unfinished workflows that no live worker serves, with how many. */
+  unserved: Array<{ queue: string; count: number }>;
   /** Live workers by their last heartbeat (versions null: every version). */
   workers: Array<{ id: string; versions: string[] | null; queues: string[]; seenAt: string }>;
   at: string;

@@ -228,6 +228,20 @@ describe('JSON API', () => {
     expect(res.status).toBe(200);
     expect(res.body.workflow.status).toBe('cancelled');
     await expect(handle.result()).rejects.toMatchObject({ code: 'CANCELLED' });
+    // Again: the state asked for holds (a retried request must not fail because its first try landed).
+    const again = await call('/api/workflows/nap-1/cancel', { method: 'POST', headers: { ...bearer, ...CSRF } });
+    expect(again.status).toBe(200);
+    expect(again.body.workflow.status).toBe('cancelled');
+  });
+
+  it('refuses to cancel a completed workflow with 409 naming its status, and changes nothing', async () => {
+    server = await startServer({ authorize });
+    const handle = await server.runtime.startWorkflow(checkout, ['o-done', 100], { id: 'done-1' });
+    await handle.result();
+    const res = await call('/api/workflows/done-1/cancel', { method: 'POST', headers: { ...bearer, ...CSRF } });
+    expect(res.status).toBe(409);
+    expect(res.body).toEqual({ error: { code: 'WORKFLOW_FINISHED', message: 'workflow done-1 is completed; only an unfinished workflow can be cancelled' } });
+    expect(await handle.status()).toBe('completed');
   });
 
   it('delivers a signal with its payload', async () => {

@@ -6,22 +6,37 @@ import { formatTable } from '../table.js';
 export function registerStats(program: Command, context: CommandContext): void {
   program
     .command('stats')
-    .description('count workflows by status and queue, the backlog (due but not yet claimed) per queue, and runs stranded by version')
+    .description('count workflows by status and queue, the backlog (due but not yet claimed) per queue, queues no live worker serves, and runs stranded by version')
     .action((_options: object, command: Command) =>
       context.run(command, async ({ client }) => {
         const stats = await client.stats();
         const total = Object.values(stats.byStatus).reduce((sum, n) => sum + n, 0);
         const workers = stats.workers.map((w) => ({ ...w, seenAt: w.seenAt.toISOString() }));
-        return { json: { total, ...stats, workers }, text: [statsText(stats, total), strandedText(stats)].filter(Boolean).join('\n\n') };
+        return { json: { total, ...stats, workers }, text: [statsText(stats, total), unservedText(stats), strandedText(stats)].filter(Boolean).join('\n\n') };
       }),
     );
+}
+
+/** Queues with unfinished work that no live worker claims from, loudly: nothing runs that work. */
+function unservedText(stats: RuntimeStats): string {
+  if (stats.unserved.length === 0) return '';
+  const total = stats.unserved.reduce((sum, row) => sum + row.count, 0);
+  return [
+    `UNSERVED QUEUES: ${total} unfinished workflow(s) in queues no live worker serves`,
+    formatTable(['queue', 'unfinished'], stats.unserved.map((row) => [row.queue, String(row.count)])),
+    `live workers: ${workersText(stats, (w) => w.queues.join(', '))}. Start a runtime that claims from them: new Runtime({ queues: [...] }) (the runtime option queues)`,
+  ].join('\n');
+}
+
+function workersText(stats: RuntimeStats, what: (worker: RuntimeStats['workers'][number]) => string): string {
+  return stats.workers.map((w) => `${w.id} (${what(w)})`).join(', ') || 'none';
 }
 
 /** Pinned runs no live worker serves, loudly: they wait for a worker that is not there. */
 function strandedText(stats: RuntimeStats): string {
   if (stats.stranded.length === 0) return '';
   const total = stats.stranded.reduce((sum, row) => sum + row.count, 0);
-  const served = stats.workers.map((w) => `${w.id} (${w.versions === null ? 'every version' : w.versions.join(', ')})`).join(', ') || 'none';
+  const served = workersText(stats, (w) => (w.versions === null ? 'every version' : w.versions.join(', ')));
   return [
     `STRANDED BY VERSION: ${total} unfinished run(s) of a version no live worker serves`,
     formatTable(['queue', 'version', 'runs'], stats.stranded.map((row) => [row.queue, row.version, String(row.count)])),

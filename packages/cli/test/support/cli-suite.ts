@@ -166,9 +166,12 @@ export function describeCommands(backend: Backend): void {
         expect.arrayContaining([{ queue: 'emails', status: 'completed', count: 1 }, { queue: 'default', status: 'completed', count: 2 }]),
       );
       expect(stats.due).toEqual([]);
+      // Seeded without a worker: the two sleeping workflows wait in a queue no live worker serves.
+      expect(stats.unserved).toEqual([{ queue: 'default', count: 2 }]);
       const text = await cli('stats');
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^total\s+6$/m);
+      expect(text.stdout).toMatch(/^UNSERVED QUEUES: 2 unfinished workflow\(s\) in queues no live worker serves\nQUEUE\s+UNFINISHED\ndefault\s+2\nlive workers: none\. Start a runtime that claims from them: new Runtime\(\{ queues: \[\.\.\.\] \}\) \(the runtime option queues\)$/m);
       expect(text.stdout).toMatch(/^QUEUE\s+PENDING\s+RUNNING\s+SLEEPING\s+COMPLETED\s+FAILED\s+CANCELLED\s+DUE$/m);
       expect(text.stdout).toMatch(/^emails\s+0\s+0\s+0\s+1\s+0\s+0\s+0$/m);
     });
@@ -213,7 +216,7 @@ export function describeCommands(backend: Backend): void {
   describe(`cancel on ${backend.name}`, () => {
     const db = freshDatabase();
 
-    it('cancels an unfinished workflow; refuses a finished one (4) and unknown ids (3)', async () => {
+    it('cancels an unfinished workflow; a cancelled one again is no error; refuses a completed one (4) and unknown ids (3)', async () => {
       await seed(db().storage(), [SEEDS.sleeping(), SEEDS.completed()]);
       const run = await runCli(['cancel', 'wf-sleeping', ...db().args]);
       expect(run.code).toBe(0);
@@ -221,11 +224,13 @@ export function describeCommands(backend: Backend): void {
       const listed = (await runCli(['list', '--json', '--status', 'cancelled', ...db().args])).json();
       expect(listed.map((w: { id: string }) => w.id)).toEqual(['wf-sleeping']);
 
-      const twice = await runCli(['cancel', 'wf-sleeping', '--json', ...db().args]);
-      expect(twice.code).toBe(4);
-      expect(twice.stdout).toBe('');
-      expect(twice.stderr).toBe('error: workflow wf-sleeping is cancelled; only an unfinished workflow can be cancelled\n');
-      expect((await runCli(['cancel', 'wf-completed', ...db().args])).code).toBe(4);
+      const twice = await runCli(['cancel', 'wf-sleeping', ...db().args]);
+      expect(twice.code).toBe(0);
+      expect(twice.stdout).toBe('wf-sleeping was cancelled already\n');
+      const completed = await runCli(['cancel', 'wf-completed', '--json', ...db().args]);
+      expect(completed.code).toBe(4);
+      expect(completed.stdout).toBe('');
+      expect(completed.stderr).toBe('error: workflow wf-completed is completed; only an unfinished workflow can be cancelled [WORKFLOW_FINISHED]\n');
       expect((await runCli(['list', '--json', '--status', 'completed', ...db().args])).json()).toHaveLength(1);
       expect((await runCli(['cancel', 'nope', ...db().args])).code).toBe(3);
     });

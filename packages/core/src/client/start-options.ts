@@ -1,6 +1,7 @@
 import type { DurationInput, TimeInput } from '../foundation/duration.js';
 import type { WorkflowStatus } from '../foundation/types.js';
 import type { StrandedRuns } from '../storage/stranded-runs.js';
+import type { UnservedQueue } from '../storage/unserved-queues.js';
 
 /** Options of `startWorkflow`. */
 export interface StartWorkflowOptions {
@@ -76,6 +77,11 @@ export interface RuntimeStats {
   due: Array<{ queue: string; count: number }>;
   /** Unfinished pinned runs of a version that no live worker serves on their queue, per queue and version. */
   stranded: StrandedRuns[];
+  /**
+   * Queues with unfinished workflows that no live worker claims from (by its last heartbeat), with how many:
+   * nothing runs them until a runtime with that queue in its `queues` is started.
+   */
+  unserved: UnservedQueue[];
   /** The live workers, by their last heartbeat: the versions they serve (null: every version) and their queues. */
   workers: Array<{ id: string; versions: string[] | null; queues: string[]; seenAt: Date }>;
 }

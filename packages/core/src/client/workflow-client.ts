@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../foundation/clock.js';
 import { toMilliseconds, type DurationInput } from '../foundation/duration.js';
-import { CancelledError, ValidationError, WorkflowConflictError, WorkflowNotFoundError } from '../foundation/errors.js';
+import { CancelledError, ValidationError, WorkflowConflictError, WorkflowFinishedError, WorkflowNotFoundError } from '../foundation/errors.js';
 import { checkOptionKeys, describe, validateInteger, validateName } from '../foundation/names.js';
 import type { Serializer } from '../foundation/serialization.js';
 import { telemetry } from '../foundation/telemetry.js';
-import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type ScheduleRecord, type WorkflowEnd, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
+import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowEnd, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
 import { resolveSchedule, type ScheduleOptions } from '../definition/schedule.js';
 import { entryMeta, type StepMeta } from '../definition/step-meta.js';
 import { purgeExpired } from '../storage/purge-expired.js';
@@ -19,12 +19,15 @@ import type { ClientBinding } from './client-binding.js';
 import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
 import { PublishedReads } from './published-reads.js';
 import { SettleWaiters } from './settle-waiters.js';
+import { UnservedQueueWarnings } from './unserved-queue-warnings.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from './start-options.js';
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
 import { toWorkflowEvent, toWorkflowInfo } from './workflow-info.js';
+import { toScheduleInfo, type ScheduleInfo } from './schedule-info.js';
 import { toWorkflowSteps, type WorkflowStep } from './workflow-steps.js';
 import { strandedByVersion } from '../storage/stranded-runs.js';
+import { unservedQueues } from '../storage/unserved-queues.js';
 import { forkRun, migrateVersion, replayStoredRun, verifyStored, type ForkOptions, type MigrateVersionOptions, type MigrateVersionResult, type VersionContext } from './version-operations.js';
 import type { ReplayObserver } from './replay/replay-execution.js';
 import type { ReplayResult } from './replay/replay-run.js';
@@ -57,6 +60,7 @@ export class WorkflowClient implements HandleClient {
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly bulk: BulkOperations;
+  private readonly unserved: UnservedQueueWarnings;
   /** @internal Readers of what workflows publish, for handles. */
   readonly published: PublishedReads;
 
@@ -75,6 +79,12 @@ export class WorkflowClient implements HandleClient {
         this.binding.localWorker()?.cancelled(id);
         this.notifySettled(id);
       },
+    });
+    this.unserved = new UnservedQueueWarnings({
+      storage: this.options.storage,
+      clock,
+      logger,
+      servedHere: (name, queue) => this.binding.localWorker()?.serves(name, queue) ?? false,
     });
     this.published = new PublishedReads({
       storage: this.store,
@@ -178,6 +188,7 @@ export class WorkflowClient implements HandleClient {
       telemetry().started.add(created, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
       this.logger.info({ workflow: meta.name, kind, created, items: inputs.length }, 'enqueued in bulk');
       this.binding.localWorker()?.wake(Math.min(...inputs.map((input) => input.nextAt)));
+      for (const queue of new Set(inputs.map((input) => input.queue))) this.unserved.stored(meta.name, queue);
     }
     if (conflict !== -1) throw new WorkflowConflictError(results[conflict]!.id, results[conflict]!.name, meta.name);
     return results.map((result) => new WorkflowHandle(result.id, this));
@@ -205,6 +216,7 @@ export class WorkflowClient implements HandleClient {
       telemetry().started.add(1, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
       this.logger.info({ workflowId: input.id, workflow: meta.name, kind, queue: input.queue, startAt: new Date(input.nextAt).toISOString() }, 'enqueued');
       if (!reservation) worker?.wake(input.nextAt);
+      this.unserved.stored(meta.name, input.queue);
     }
     return new WorkflowHandle(record.id, this);
   }
@@ -243,10 +255,17 @@ export class WorkflowClient implements HandleClient {
     return deleted;
   }
 
-  /** The stored cron schedules. */
-  async listSchedules(): Promise<ScheduleRecord[]> {
+  /**
+   * The stored cron schedules, by name, with their decoded arguments and their last and next ticks.
+   *
+   * @example
+   * ```ts
+   * for (const s of await client.listSchedules()) console.log(s.name, s.cron, s.timezone, s.nextTickAt?.toISOString());
+   * ```
+   */
+  async listSchedules(): Promise<ScheduleInfo[]> {
     await this.ensureReady();
-    return this.store.listSchedules();
+    return (await this.store.listSchedules()).map((record) => toScheduleInfo(record, this.options.serializer));
   }
 
   /** A handle on an existing workflow; `WorkflowNotFoundError` if there is none. */
@@ -278,12 +297,32 @@ export class WorkflowClient implements HandleClient {
    * Cancels a workflow that has not finished, with its unfinished child workflows. A sleeping or waiting one
    * is cancelled at once; a running one is fenced out at once (its next checkpoint is refused) and its
    * in-flight task sees its AbortSignal. `result()` then rejects with `CancelledError`.
+   *
+   * A workflow that completed or failed is refused with {@link WorkflowFinishedError} naming its status,
+   * and nothing is changed (a workflow finishing during the call is refused too, never reported cancelled).
+   * One that is already cancelled resolves: the state asked for holds, and a cancel retried
+   * after its answer was lost (see `unavailableRetryMs`) must not fail because its first try landed.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await client.cancel('checkout-o-1');
+   * } catch (error) {
+   *   if (isSteadfastError(error) && error.code === 'WORKFLOW_FINISHED') console.log(error.message); // "... is completed; ..."
+   *   else throw error;
+   * }
+   * ```
    */
   async cancel(id: string): Promise<void> {
     validateName(id, 'workflow id');
     await this.ensureReady();
-    const record = await this.store.cancelWorkflow(id, this.clock.now());
+    // Read first so a refused cancel changes nothing (the storage call would still cancel a finished
+    // workflow's unfinished children); the call's own answer covers a workflow finishing in between.
+    const before = await this.store.getWorkflow(id);
+    if (!before) throw new WorkflowNotFoundError(id);
+    const record = before.status === 'cancelled' ? before : await this.store.cancelWorkflow(id, this.clock.now());
     if (!record) throw new WorkflowNotFoundError(id);
+    if (record.status !== 'cancelled') throw new WorkflowFinishedError(id, record.status);
     this.binding.localWorker()?.cancelled(id);
     this.notifySettled(id);
   }
@@ -374,7 +413,8 @@ export class WorkflowClient implements HandleClient {
     const [{ counts, due }, { stranded, workers }] = await Promise.all([this.store.stats(now), strandedByVersion(this.store, now)]);
     const byStatus = Object.fromEntries(WORKFLOW_STATUSES.map((status) => [status, 0])) as Record<WorkflowStatus, number>;
     for (const row of counts) byStatus[row.status] += row.count;
-    return { byStatus, counts, due, stranded, workers: workers.map(({ id, versions, queues, seenAt }) => ({ id, versions, queues, seenAt: new Date(seenAt) })) };
+    const unserved = unservedQueues(counts, workers);
+    return { byStatus, counts, due, stranded, unserved, workers: workers.map(({ id, versions, queues, seenAt }) => ({ id, versions, queues, seenAt: new Date(seenAt) })) };
   }
 
   /**
@@ -459,6 +499,7 @@ export class WorkflowClient implements HandleClient {
   }
 
   private async doClose(): Promise<void> {
+    await this.unserved.settled();
     await this.options.storage.close();
     this.settled.notifyAll();
   }

@@ -8,9 +8,9 @@ export type CatchUpPolicy = 'none' | 'latest' | 'all';
 
 /** A cron schedule: `@workflow({ schedule })` or `runtime.schedule(name, fn, args, options)`. */
 export interface ScheduleOptions {
-  /** A cron expression (5 fields, or 6 with seconds first), e.g. `'30 2 * * *'`. */
+  /** A cron expression (5 fields, or 6 with seconds first), e.g. `'30 2 * * *'`; one that never fires is refused. */
   cron: string;
-  /** IANA time zone the expression is read in, e.g. `'Europe/Berlin'`. Default `'UTC'`. */
+  /** IANA time zone the expression is read in, e.g. `'Europe/Berlin'` (stored by its canonical name, whatever the case given). Default `'UTC'`. */
   timezone?: string;
   /**
    * Ticks missed while no worker ran (more than a minute late): `'none'` skips them, `'latest'` (default)
@@ -38,19 +38,32 @@ export function resolveSchedule(options: ScheduleOptions, owner: string): Resolv
   for (const key of Object.keys(options)) {
     if (!['cron', 'timezone', 'catchUp'].includes(key)) throw new ValidationError(`unknown schedule option ${JSON.stringify(key)} of ${owner}; known: cron, timezone, catchUp`);
   }
-  const timezone = options.timezone ?? 'UTC';
-  if (typeof timezone !== 'string' || !IANAZone.isValidZone(timezone)) {
-    throw new ValidationError(`invalid time zone ${describe(timezone)} in the schedule of ${owner}: expected an IANA zone such as 'Europe/Berlin' or 'UTC'`);
+  const given = options.timezone ?? 'UTC';
+  if (typeof given !== 'string' || !IANAZone.isValidZone(given)) {
+    throw new ValidationError(`invalid time zone ${describe(given)} in the schedule of ${owner}: expected an IANA zone such as 'Europe/Berlin' or 'UTC'`);
   }
+  const timezone = canonicalZone(given);
   if (typeof options.cron !== 'string') throw new ValidationError(`invalid cron expression of ${owner}: expected a string, got ${describe(options.cron)}`);
+  let next: Date | null;
   try {
-    new Cron(options.cron, { timezone, paused: true }).nextRun();
+    next = new Cron(options.cron, { timezone, paused: true }).nextRun();
   } catch (error) {
     throw new ValidationError(`invalid cron expression ${JSON.stringify(options.cron)} in the schedule of ${owner}: ${(error as Error).message}`, { cause: error });
+  }
+  if (next === null) {
+    throw new ValidationError(`cron expression ${JSON.stringify(options.cron)} in the schedule of ${owner} never fires: no date matches it (e.g. the 30th of February)`);
   }
   const catchUp = options.catchUp ?? 'latest';
   if (!POLICIES.includes(catchUp)) throw new ValidationError(`invalid catchUp ${describe(catchUp)} in the schedule of ${owner}: expected 'none', 'latest' or 'all'`);
   return { cron: options.cron, timezone, catchUp };
+}
+
+/**
+ * The zone's canonical IANA name, as the platform's time zone data spells it: `'europe/berlin'` is stored as
+ * `'Europe/Berlin'` (and a link such as `'US/Pacific'` as the zone it names), so that one zone is one name.
+ */
+function canonicalZone(zone: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
 }
 
 /**

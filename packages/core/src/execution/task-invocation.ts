@@ -6,6 +6,7 @@ import { formatDuration } from '../foundation/duration.js';
 import { isSteadfastError, RetryableError, TimeoutError } from '../foundation/errors.js';
 import type { TaskMeta } from '../definition/step-meta.js';
 import { runInTask, type TaskContext } from './scope.js';
+import { errorLine } from '../foundation/error-line.js';
 
 export interface AttemptRequest {
   meta: TaskMeta;
@@ -114,7 +115,7 @@ export async function runTaskDirect(meta: TaskMeta, target: unknown, args: unkno
     } catch (error) {
       if (!isRetryable(error) || attempt > meta.retries) throw error;
       const wait = retryDelay(meta, attempt, error);
-      log.warn({ err: error, retryInMs: wait }, 'task attempt failed; retrying');
+      log.info({ error: errorLine(error), retryInMs: wait }, 'task attempt failed; retrying');
       await delay(clock, wait);
     }
   }

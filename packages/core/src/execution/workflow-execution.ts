@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { delay, type Clock, type TimerHandle } from '../foundation/clock.js';
-import { LeaseLostError, NonDeterminismError, TimeoutError } from '../foundation/errors.js';
+import { CancelledError, LeaseLostError, NonDeterminismError, TimeoutError } from '../foundation/errors.js';
 import type { StepRecord, WorkflowEnd } from '../foundation/types.js';
 import { telemetry } from '../foundation/telemetry.js';
 import type { ExecutionState, Lease, NewStep, RetryState } from '../storage/storage-adapter.js';
@@ -168,10 +168,33 @@ export class WorkflowExecution implements StepHost, StepLedger {
   /** Gives the execution up at once: in-flight tasks see their AbortSignal, and nothing more is written. */
   abandon(reason: string, error?: unknown): void {
     if (this.halt === 'abandon' || this.ended || this.end !== undefined) return;
-    this.deps.logger.warn({ err: error, epoch: this.lease.epoch }, `execution abandoned: ${reason}`);
+    this.logAbandon(reason, error);
     this.setHalt('abandon');
     this.abortReason = error instanceof Error ? error : new LeaseLostError(this.workflowId, this.lease.epoch);
     this.abortController?.abort(this.abortReason);
+  }
+
+  /**
+   * Expected stops (a cancel, a timeout) at info, without a stack. A lost lease is most often a cancel from
+   * another process: info once the stored workflow shows it, warn (no stack) if another worker took it over.
+   * Anything else is a fault, logged as an error with its stack.
+   */
+  private logAbandon(reason: string, error: unknown): void {
+    const { logger, storage } = this.deps;
+    const fields = { epoch: this.lease.epoch };
+    if (error instanceof CancelledError || error instanceof TimeoutError) {
+      logger.info(fields, `execution stopped: ${reason}`);
+    } else if (error instanceof LeaseLostError) {
+      const takenOver = (more: object) => logger.warn({ ...fields, ...more }, `execution abandoned: ${reason}`);
+      storage.getWorkflow(this.workflowId).then(
+        (record) => (record?.status === 'cancelled' ? logger.info(fields, 'execution stopped: the workflow was cancelled') : takenOver({ status: record?.status, leaseOwner: record?.leaseOwner })),
+        () => takenOver({}),
+      );
+    } else if (error === undefined) {
+      logger.warn(fields, `execution abandoned: ${reason}`);
+    } else {
+      logger.error({ ...fields, err: error }, `execution abandoned: ${reason}`);
+    }
   }
 
   private async drive(): Promise<ExecutionOutcome> {

@@ -124,6 +124,23 @@ export class WorkflowNotFoundError extends SteadfastError {
   }
 }
 
+/**
+ * A workflow that has already finished another way cannot be cancelled: `cancel(id)` of a completed or
+ * failed workflow throws this, naming the status (the HTTP API answers 409, `steadfast cancel` exits 4).
+ * Cancelling a workflow that is already cancelled is not an error: the state asked for holds.
+ */
+export class WorkflowFinishedError extends SteadfastError {
+  readonly workflowId: string;
+  /** How the workflow finished: `'completed'` or `'failed'`. */
+  readonly status: string;
+
+  constructor(workflowId: string, status: string) {
+    super('WORKFLOW_FINISHED', `workflow ${workflowId} is ${status}; only an unfinished workflow can be cancelled`);
+    this.workflowId = workflowId;
+    this.status = status;
+  }
+}
+
 /** A workflow id is already taken by a workflow of another name. */
 export class WorkflowConflictError extends SteadfastError {
   readonly workflowId: string;
@@ -224,6 +241,6 @@ export class EncryptedPayloadError extends SteadfastError {
 /** The runtime's own error classes, revived by class when a checkpointed error is replayed. */
 export const STEADFAST_ERROR_CLASSES = [
   SteadfastError, ValidationError, SerializationError, PayloadTooLargeError, NonRetryableError, RetryableError,
-  TimeoutError, CancelledError, NonDeterminismError, WorkflowNotFoundError, WorkflowConflictError,
+  TimeoutError, CancelledError, NonDeterminismError, WorkflowNotFoundError, WorkflowFinishedError, WorkflowConflictError,
   UnknownWorkflowError, LeaseLostError, MaxRecoveryAttemptsError, StorageUnavailableError, EncryptedPayloadError,
 ];

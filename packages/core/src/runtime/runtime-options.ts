@@ -25,7 +25,11 @@ export interface RuntimeOptions {
    * control (`runtime.queue()`), whose room they would hold. Default 0.
    */
   prefetch?: number;
-  /** Queues this runtime claims from. Default `['default']`. */
+  /**
+   * Queues this runtime claims from: exactly these when given. Default `['default']` and every queue declared
+   * on this runtime with `runtime.queue(name, …)` (declaring flow control for a queue is asking to run it).
+   * Work stored in a queue that no live worker serves is warned about once and shown in `stats().unserved`.
+   */
   queues?: string[];
   /** How long a claim lasts without a heartbeat; a crashed worker's work is resumed after this. Default 15 000 ms. */
   leaseMs?: number;
@@ -80,7 +84,10 @@ export interface RuntimeOptions {
 export interface ResolvedOptions extends ResolvedClientOptions {
   concurrency: number;
   prefetch: number;
+  /** The queues the worker claims from; grows with `runtime.queue()` when `servesDeclaredQueues`. */
   queues: string[];
+  /** `queues` was not given: a queue declared with `runtime.queue()` is served too. */
+  servesDeclaredQueues: boolean;
   leaseMs: number;
   heartbeatMs: number;
   inMemoryWaitMs: number;
@@ -104,7 +111,7 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   if (heartbeatMs * 3 > leaseMs) {
     throw new ValidationError(`invalid heartbeatMs: ${heartbeatMs} must be at most a third of leaseMs (${leaseMs}) so a lease survives a missed heartbeat`);
   }
-  const queues = options.queues ?? ['default'];
+  const queues = options.queues === undefined ? ['default'] : [...options.queues];
   if (!Array.isArray(queues) || queues.length === 0) throw new ValidationError('invalid queues: expected a non-empty array of queue names');
   queues.forEach((queue, i) => validateName(queue, `queues[${i}]`));
   return {
@@ -112,6 +119,7 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     concurrency: validateInteger(options.concurrency ?? 10, 'concurrency', 1, 10_000),
     prefetch: validateInteger(options.prefetch ?? 0, 'prefetch', 0, 10_000),
     queues,
+    servesDeclaredQueues: options.queues === undefined,
     leaseMs,
     heartbeatMs,
     inMemoryWaitMs: validateInteger(options.inMemoryWaitMs ?? 5_000, 'inMemoryWaitMs', 0, 3_600_000),

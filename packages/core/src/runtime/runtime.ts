@@ -3,7 +3,7 @@ import type { Clock } from '../foundation/clock.js';
 import type { DurationInput } from '../foundation/duration.js';
 import { ValidationError } from '../foundation/errors.js';
 import { validateInteger } from '../foundation/names.js';
-import type { ListWorkflowsFilter, ScheduleRecord, WorkflowStatus } from '../foundation/types.js';
+import type { ListWorkflowsFilter, WorkflowStatus } from '../foundation/types.js';
 import { bindOwner, type EntryOwner } from '../definition/entry-owner.js';
 import { resolveQueueOptions, type QueueOptions, type ResolvedQueue } from '../definition/queue-options.js';
 import { Registry } from '../definition/registry.js';
@@ -14,6 +14,7 @@ import { WorkflowClient, type LocalWorker } from '../client/workflow-client.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from '../client/start-options.js';
 import type { ActivityOptions, WorkflowActivity } from '../client/workflow-activity.js';
 import type { WorkflowHandle, WorkflowInfo } from '../client/workflow-handle.js';
+import type { ScheduleInfo } from '../client/schedule-info.js';
 import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import type { ForkOptions, MigrateVersionOptions, MigrateVersionResult } from '../client/version-operations.js';
@@ -96,7 +97,8 @@ export class Runtime implements EntryOwner {
 
   /**
    * Sets flow control for a queue: shared `concurrency` (across all workers), `workerConcurrency` (this
-   * worker), and a sliding-window `rateLimit` on starts. Configure it the same way on every worker.
+   * worker), and a sliding-window `rateLimit` on starts. Configure it the same way on every worker. A runtime
+   * created without the `queues` option then claims from this queue too; with `queues`, only from those.
    *
    * @example
    * ```ts
@@ -105,6 +107,8 @@ export class Runtime implements EntryOwner {
    */
   queue(name: string, options: QueueOptions): this {
     this.queueOptions.set(name, resolveQueueOptions(name, options));
+    // Mutated in place: the worker, its presence and the client's local checks all read this array.
+    if (this.options.servesDeclaredQueues && !this.options.queues.includes(name)) this.options.queues.push(name);
     this.worker?.wake();
     return this;
   }
@@ -287,7 +291,7 @@ export class Runtime implements EntryOwner {
   }
 
   /** {@inheritDoc WorkflowClient.listSchedules} */
-  listSchedules(): Promise<ScheduleRecord[]> {
+  listSchedules(): Promise<ScheduleInfo[]> {
     return this.client.listSchedules();
   }
 

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../foundation/clock.js';
+import { LeaseLostError } from '../foundation/errors.js';
 import type { Lease, StorageAdapter } from '../storage/storage-adapter.js';
 
 /** An execution whose lease is kept alive, from the keeper's point of view. */
 export interface LeasedExecution {
   readonly lease: Lease;
-  abandon(reason: string): void;
+  abandon(reason: string, error?: unknown): void;
   /** The lease was renewed (on the storage's clock, about) until `until`. */
   renewed?(until: number): void;
 }
@@ -50,7 +51,9 @@ export class LeaseKeeper {
         const now = clock.now();
         const lost = new Set(await storage.renewLeases(executions.map((e) => e.lease), leaseMs, now));
         for (const execution of executions) {
-          if (lost.has(execution.lease.workflowId)) execution.abandon('the lease was lost (another worker took over, or it was cancelled)');
+          if (lost.has(execution.lease.workflowId)) {
+            execution.abandon('the lease was lost (another worker took over, or it was cancelled)', new LeaseLostError(execution.lease.workflowId, execution.lease.epoch));
+          }
           else execution.renewed?.(now + leaseMs);
         }
       }

@@ -51,6 +51,9 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
   <main>
     <div id="banner" class="banner" role="alert" hidden></div>
     <div id="notice" class="notice" role="status" hidden></div>
+    <section id="unserved" class="banner" role="alert" aria-label="Queues no worker serves" hidden>
+      <strong>Unserved queues:</strong> <span id="unserved-text"></span>
+    </section>
     <section id="stranded" class="banner" role="alert" aria-label="Runs stranded by version" hidden>
       <strong>Stranded by version:</strong> <span id="stranded-text"></span>
     </section>

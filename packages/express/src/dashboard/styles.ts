@@ -17,7 +17,7 @@ main { padding: 16px 20px 40px; display: grid; grid-template-columns: minmax(0, 
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; }
 .panel h2 { font-size: 15px; margin: 0 0 10px; }
 .banner { background: #fef3f2; border: 1px solid #fda29b; color: #912018; padding: 8px 12px; border-radius: 6px; }
-#stranded { margin-bottom: 8px; }
+#stranded, #unserved { margin-bottom: 8px; }
 button.fork { margin-top: 8px; }
 .notice { background: #ecfdf3; border: 1px solid #75e0a7; color: #05603a; padding: 8px 12px; border-radius: 6px; }
 .counts { display: grid; grid-template-columns: repeat(6, minmax(110px, 1fr)); gap: 10px; }

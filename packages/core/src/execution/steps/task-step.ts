@@ -1,4 +1,5 @@
 import { LeaseLostError, NonRetryableError, StorageUnavailableError } from '../../foundation/errors.js';
+import { errorLine } from '../../foundation/error-line.js';
 import { endSpan, telemetry } from '../../foundation/telemetry.js';
 import type { TaskMeta } from '../../definition/step-meta.js';
 import { HALT } from '../halt.js';
@@ -66,15 +67,17 @@ async function runAttempts(host: StepHost, meta: TaskMeta, target: unknown, args
         logger.warn({ ...bindings, err: error }, 'transactional step could not reach the database; will run it again');
         continue;
       }
+      // Expected events, at info without stacks: the workflow may handle the failure, and if it does not,
+      // its own failure is logged as an error with the stack.
       if (!isRetryable(error) || attempt > meta.retries) {
-        logger.warn({ ...bindings, err: error }, 'step failed');
+        logger.info({ ...bindings, error: errorLine(error) }, 'step failed');
         return { error, attempts: attempt };
       }
       retryAt = clock.now() + retryDelay(meta, attempt, error);
       const encoded = serializer.serializeError(error);
       await host.write(() => storage.recordRetry(host.lease, { seq, attempt, retryAt, error: encoded }, clock.now()));
       telemetry().retried.add(1, { 'steadfast.step.name': meta.name });
-      logger.warn({ ...bindings, err: error, retryAt: new Date(retryAt).toISOString() }, 'step attempt failed; retry scheduled');
+      logger.info({ ...bindings, error: errorLine(error), retryAt: new Date(retryAt).toISOString() }, 'step attempt failed; retry scheduled');
     }
   }
 }

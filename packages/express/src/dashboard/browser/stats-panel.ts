@@ -15,6 +15,16 @@ interface Sample {
 
 type QueueRow = Partial<Record<WorkflowStatusJson | 'due', number>>;
 
+/** Queues with unfinished work that no live worker claims from: nothing runs it, so say it loudly. */
+function renderUnserved(stats: StatsJson): void {
+  const section = byId('unserved');
+  section.hidden = stats.unserved.length === 0;
+  if (section.hidden) return;
+  const queues = stats.unserved.map((row) => `${row.count} unfinished in queue ${row.queue}`).join(', ');
+  const workers = stats.workers.map((w) => `${w.id} (${w.queues.join(', ')})`).join(', ') || 'none';
+  byId('unserved-text').textContent = `${queues}: no live worker serves these queues (live workers: ${workers}). Start a runtime with them in its queues option.`;
+}
+
 /** Runs of a version no live worker serves: they wait for a worker that is not there, so say it loudly. */
 function renderStranded(stats: StatsJson): void {
   const section = byId('stranded');
@@ -47,6 +57,7 @@ export class StatsPanel {
       body.appendChild(tr);
     }
     if (!body.firstChild) body.appendChild(emptyRow(6, 'No workflows yet.'));
+    renderUnserved(stats);
     renderStranded(stats);
   }
 

@@ -20,13 +20,20 @@ export interface TimerHandle {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(fn, ms) {
-    // Node caps timers at 2^31-1 ms; longer waits are re-armed in steps.
+    // Never before `now() + ms`: Node's timers run on a monotonic clock and may fire a millisecond before
+    // Date.now() gets there (a retry or a timer would run before its recorded time), and they are capped at
+    // 2^31-1 ms. Either way the timer is armed again for what is left.
     const max = 2_147_483_647;
+    const due = Date.now() + Math.max(0, ms);
     let handle: NodeJS.Timeout;
     const arm = (remaining: number) => {
-      handle = setTimeout(() => (remaining > max ? arm(remaining - max) : fn()), Math.min(Math.max(0, remaining), max));
+      handle = setTimeout(() => {
+        const left = due - Date.now();
+        if (left > 0) arm(left);
+        else fn();
+      }, Math.min(remaining, max));
     };
-    arm(ms);
+    arm(Math.max(0, ms));
     return { cancel: () => clearTimeout(handle) };
   },
 };

@@ -2,24 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../foundation/clock.js';
 import { toMilliseconds, type DurationInput } from '../foundation/duration.js';
-import { CancelledError, ValidationError, WorkflowConflictError, WorkflowFinishedError, WorkflowNotFoundError } from '../foundation/errors.js';
+import { CancelledError, ValidationError, WorkflowFinishedError, WorkflowNotFoundError } from '../foundation/errors.js';
 import { checkOptionKeys, describe, validateInteger, validateName } from '../foundation/names.js';
 import type { Serializer } from '../foundation/serialization.js';
-import { telemetry } from '../foundation/telemetry.js';
-import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowEnd, type WorkflowKind, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
+import { FINISHED_STATUSES, WORKFLOW_STATUSES, type ListWorkflowsFilter, type WorkflowEnd, type WorkflowRecord, type WorkflowStatus } from '../foundation/types.js';
 import { resolveSchedule, type ScheduleOptions } from '../definition/schedule.js';
-import { entryMeta, type StepMeta } from '../definition/step-meta.js';
 import { purgeExpired } from '../storage/purge-expired.js';
-import type { CreateWorkflowResult, StorageAdapter } from '../storage/storage-adapter.js';
+import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { retryingStorage } from '../storage/retrying-storage.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { checkKnownOptions, CLIENT_OPTION_KEYS, resolveClientOptions, type ResolvedClientOptions, type WorkflowClientOptions } from './client-options.js';
 import { BulkOperations, type BulkFilter, type BulkOptions } from './bulk-operations.js';
 import type { ClientBinding } from './client-binding.js';
-import { newWorkflowInput, type CreateRequest } from './new-workflow.js';
 import { PublishedReads } from './published-reads.js';
 import { SettleWaiters } from './settle-waiters.js';
 import { UnservedQueueWarnings } from './unserved-queue-warnings.js';
+import { entry, Starts } from './starts.js';
 import type { EnqueueOptions, ManyItem, ManyOptions, RuntimeStats, SignalOptions, StartWorkflowOptions } from './start-options.js';
 import { activityRequest, toWorkflowActivity, type ActivityOptions, type WorkflowActivity } from './workflow-activity.js';
 import { WorkflowHandle, type HandleClient, type WorkflowEvent, type WorkflowInfo } from './workflow-handle.js';
@@ -61,6 +59,7 @@ export class WorkflowClient implements HandleClient {
   private closing: Promise<void> | undefined;
   private readonly bulk: BulkOperations;
   private readonly unserved: UnservedQueueWarnings;
+  private readonly starts: Starts;
   /** @internal Readers of what workflows publish, for handles. */
   readonly published: PublishedReads;
 
@@ -85,6 +84,16 @@ export class WorkflowClient implements HandleClient {
       clock,
       logger,
       servedHere: (name, queue) => this.binding.localWorker()?.serves(name, queue) ?? false,
+    });
+    this.starts = new Starts({
+      storage: this.store,
+      serializer: this.options.serializer,
+      clock,
+      logger,
+      version: this.options.version,
+      binding: this.binding,
+      unserved: this.unserved,
+      ensureReady: () => this.ensureReady(),
     });
     this.published = new PublishedReads({
       storage: this.store,
@@ -116,23 +125,12 @@ export class WorkflowClient implements HandleClient {
    * returns that workflow's handle and starts nothing.
    */
   async startWorkflow<F extends AnyFn>(fn: F, args: Parameters<F>, options: StartWorkflowOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
-    const meta = entry(fn, 'workflow', 'startWorkflow');
-    checkOptionKeys(options, ['id', 'startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], 'startWorkflow');
-    return this.create(meta, 'workflow', args, { ...options, at: options.startAt, atName: 'startAt' });
+    return new WorkflowHandle(await this.starts.workflow(fn, args, options), this);
   }
 
   /** Enqueues a task as a durable delayed job with its retry policy. Idempotent by `id` like `startWorkflow`. */
   async enqueue<F extends AnyFn>(taskFn: F, args: Parameters<F>, options: EnqueueOptions = {}): Promise<WorkflowHandle<Awaited<ReturnType<F>>>> {
-    const meta = entry(taskFn, 'task', 'enqueue');
-    checkOptionKeys(options, ['id', 'runAt', 'delay', 'queue', 'priority', 'dedupeKey', 'debounce', 'concurrencyKey'], 'enqueue');
-    const dedupeKey = options.dedupeKey === undefined ? undefined : validateName(options.dedupeKey, `dedupeKey of ${meta.name}`);
-    let delay = options.delay;
-    if (options.debounce !== undefined) {
-      if (dedupeKey === undefined) throw new ValidationError(`debounce of ${meta.name} needs a dedupeKey: it names the calls that replace each other`);
-      if (options.runAt !== undefined || options.delay !== undefined) throw new ValidationError(`give either debounce or runAt/delay for ${meta.name}, not both`);
-      delay = options.debounce;
-    }
-    return this.create(meta, 'job', args, { ...options, at: options.runAt, atName: 'runAt', delay, dedupeKey, debounce: options.debounce !== undefined });
+    return new WorkflowHandle(await this.starts.job(taskFn, args, options), this);
   }
 
   /**
@@ -146,79 +144,12 @@ export class WorkflowClient implements HandleClient {
    * ```
    */
   async startMany<F extends AnyFn>(fn: F, items: ReadonlyArray<ManyItem<Parameters<F>>>, options: ManyOptions = {}): Promise<Array<WorkflowHandle<Awaited<ReturnType<F>>>>> {
-    return this.createMany(entry(fn, 'workflow', 'startMany'), 'workflow', 'startMany', items, options);
+    return (await this.starts.many(fn, 'workflow', items, options)).map((id) => new WorkflowHandle(id, this));
   }
 
   /** Enqueues many jobs of one task at once (bulk); see {@link startMany}. `startAt` is the time a job may run. */
   async enqueueMany<F extends AnyFn>(taskFn: F, items: ReadonlyArray<ManyItem<Parameters<F>>>, options: ManyOptions = {}): Promise<Array<WorkflowHandle<Awaited<ReturnType<F>>>>> {
-    return this.createMany(entry(taskFn, 'task', 'enqueueMany'), 'job', 'enqueueMany', items, options);
-  }
-
-  private async createMany(meta: StepMeta, kind: WorkflowKind, method: string, items: ReadonlyArray<ManyItem<unknown[]>>, options: ManyOptions): Promise<WorkflowHandle<any>[]> {
-    checkOptionKeys(options, ['startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], method);
-    if (!Array.isArray(items)) throw new ValidationError(`${method} expects an array of items (argument arrays, or { args, ...options }), got ${describe(items)}`);
-    const now = this.clock.now();
-    const inputs = items.map((item, i) => {
-      const label = `${method} items[${i}]`;
-      try {
-        const own: ItemOptions = Array.isArray(item) ? { args: item } : (item as ItemOptions);
-        checkOptionKeys(own, ['args', 'id', 'dedupeKey', 'startAt', 'delay', 'queue', 'priority', 'concurrencyKey'], label);
-        const request: Omit<ItemOptions, 'args'> = { ...options, ...withoutArgs(own) };
-        if (own.startAt !== undefined && options.delay !== undefined && own.delay === undefined) delete request.delay;
-        if (own.delay !== undefined && options.startAt !== undefined && own.startAt === undefined) delete request.startAt;
-        const dedupeKey = request.dedupeKey === undefined ? undefined : validateName(request.dedupeKey, `dedupeKey of ${meta.name}`);
-        return newWorkflowInput(meta, kind, own.args, { ...request, dedupeKey, at: request.startAt, atName: 'startAt', version: this.options.version }, this.options.serializer, now);
-      } catch (error) {
-        if (error instanceof Error) error.message = `${label}: ${error.message}`;
-        throw error;
-      }
-    });
-    const ids = new Map<string, number>();
-    inputs.forEach((input, i) => {
-      const first = ids.get(input.id);
-      if (first !== undefined) throw new ValidationError(`${method} items[${i}]: id ${JSON.stringify(input.id)} is given twice (also items[${first}])`);
-      ids.set(input.id, i);
-    });
-    if (inputs.length === 0) return [];
-    await this.ensureReady();
-    const results = await this.store.createWorkflows(inputs);
-    const conflict = results.findIndex((result) => result.name !== meta.name);
-    const created = results.filter((result) => result.created).length;
-    if (created > 0) {
-      telemetry().started.add(created, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
-      this.logger.info({ workflow: meta.name, kind, created, items: inputs.length }, 'enqueued in bulk');
-      this.binding.localWorker()?.wake(Math.min(...inputs.map((input) => input.nextAt)));
-      for (const queue of new Set(inputs.map((input) => input.queue))) this.unserved.stored(meta.name, queue);
-    }
-    if (conflict !== -1) throw new WorkflowConflictError(results[conflict]!.id, results[conflict]!.name, meta.name);
-    return results.map((result) => new WorkflowHandle(result.id, this));
-  }
-
-  private async create(meta: StepMeta, kind: WorkflowKind, args: unknown[], request: CreateRequest): Promise<WorkflowHandle<any>> {
-    const input = newWorkflowInput(meta, kind, args, { ...request, version: this.options.version }, this.options.serializer, this.clock.now());
-    await this.ensureReady();
-    const worker = this.binding.localWorker();
-    // Due now and this runtime's worker has a free slot: stored claimed by it, and run here without a claim.
-    const reservation = input.dedupeKey == null && input.nextAt <= input.now ? worker?.reserve(input.id, meta.name, input.queue, input.version) : undefined;
-    if (reservation) input.claimFor = reservation.claimFor;
-    let stored: CreateWorkflowResult;
-    try {
-      stored = await this.store.createWorkflow(input);
-    } catch (error) {
-      reservation?.release();
-      throw error;
-    }
-    const { created, record } = stored;
-    reservation?.run(record);
-    if (!created && record.name !== meta.name) throw new WorkflowConflictError(input.id, record.name, meta.name);
-    if (!created && input.debounce) worker?.wake(input.nextAt);
-    if (created) {
-      telemetry().started.add(1, { 'steadfast.workflow.name': meta.name, 'steadfast.workflow.kind': kind });
-      this.logger.info({ workflowId: input.id, workflow: meta.name, kind, queue: input.queue, startAt: new Date(input.nextAt).toISOString() }, 'enqueued');
-      if (!reservation) worker?.wake(input.nextAt);
-      this.unserved.stored(meta.name, input.queue);
-    }
-    return new WorkflowHandle(record.id, this);
+    return (await this.starts.many(taskFn, 'job', items, options)).map((id) => new WorkflowHandle(id, this));
   }
 
   /**
@@ -582,22 +513,4 @@ export class WorkflowClient implements HandleClient {
     if (!record) throw new WorkflowNotFoundError(id);
     return record;
   }
-}
-
-/** The metadata of a workflow or task function, or a ValidationError naming what was passed instead. */
-function entry(fn: unknown, kind: StepMeta['kind'], method: string): StepMeta {
-  const meta = entryMeta(fn);
-  if (!meta || meta.kind !== kind) {
-    const got = meta ? `the ${meta.kind} ${meta.name}` : describe(fn);
-    throw new ValidationError(`${method} expects a ${kind} (a @${kind}() method or a define${kind === 'task' ? 'Task' : 'Workflow'} function), got ${got}`);
-  }
-  return meta;
-}
-
-/** An item of `startMany`/`enqueueMany` in its object form. */
-type ItemOptions = Exclude<ManyItem<unknown[]>, unknown[]>;
-
-function withoutArgs<T extends { args: unknown }>(item: T): Omit<T, 'args'> {
-  const { args: _args, ...rest } = item;
-  return rest;
 }

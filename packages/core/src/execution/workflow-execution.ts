@@ -17,6 +17,11 @@ import { runStep, type StepIdentity, type StepLedger, type StepOutcome, type Ste
 export interface ExecutionDeps extends StepServices {
   /** Waits up to this long stay in memory with the lease held; longer ones suspend the workflow. */
   readonly inMemoryWaitMs: number;
+  /**
+   * Called once when the body has stopped and only the execution's last write (its completion, failure or
+   * park) remains: no workflow code runs in it any more, so the worker may give its slot to the next one.
+   */
+  readonly finishing?: () => void;
 }
 
 /**
@@ -265,6 +270,7 @@ export class WorkflowExecution implements StepHost, StepLedger {
     } catch (error) {
       return this.finishFailed(error);
     }
+    this.deps.finishing?.();
     await this.write(() => this.deps.storage.complete(this.lease, output, this.clock.now(), folded));
     this.end = { status: 'completed', output };
     telemetry().completed.add(1, { 'steadfast.workflow.name': this.body.name });
@@ -275,6 +281,7 @@ export class WorkflowExecution implements StepHost, StepLedger {
   private async finishFailed(error: unknown): Promise<ExecutionOutcome> {
     const failedSeq = typeof error === 'object' && error !== null ? (this.errorSeqs.get(error) ?? null) : null;
     const encoded = this.deps.serializer.serializeError(error);
+    this.deps.finishing?.();
     await this.write(() => this.deps.storage.fail(this.lease, encoded, failedSeq, this.clock.now(), this.foldedStep));
     this.end = { status: 'failed', error: encoded };
     telemetry().failed.add(1, { 'steadfast.workflow.name': this.body.name });
@@ -288,6 +295,7 @@ export class WorkflowExecution implements StepHost, StepLedger {
     let wakeAt: number | null = this.wakes.size > 0 ? Math.min(...this.wakes) : waiting ? null : now;
     if (this.state.deadlineAt != null) wakeAt = Math.min(wakeAt ?? Infinity, this.state.deadlineAt);
     const waitingFor = waiting ? { children: [...this.waitingChildren], signals: [...this.waitingSignals] } : undefined;
+    this.deps.finishing?.();
     await this.write(() => this.deps.storage.suspend(this.lease, wakeAt, now, waitingFor));
     this.deps.logger.debug({ wakeAt: wakeAt === null ? null : new Date(wakeAt).toISOString(), waitingFor }, 'workflow suspended');
     return 'suspended';

@@ -17,6 +17,8 @@ interface Slot {
   execution?: WorkflowExecution;
   /** Another claim of the same workflow took this slot's place before its execution loaded. */
   superseded?: boolean;
+  /** Its body has stopped and its last write is in flight: it holds its lease but no longer a slot. */
+  finishing?: boolean;
 }
 
 /** A claimed workflow held ready on this worker until a slot frees (see the `prefetch` option). */
@@ -66,6 +68,8 @@ export class Worker {
   private readonly waiting = new Map<string, Waiting>();
   /** Slots taken by starts of this runtime that are being stored claimed by this worker. */
   private reserved = 0;
+  /** Executions here whose last write is in flight (they hold no slot; see `Slot.finishing`). */
+  private finishing = 0;
   private readonly idleWaiters = new Set<() => void>();
   private wakeTimer: TimerHandle | undefined;
   private wakeAt = Infinity;
@@ -106,7 +110,7 @@ export class Worker {
 
   /** Slots in use: executions, and starts being stored claimed by this worker. */
   private get busy(): number {
-    return this.active.size + this.reserved;
+    return this.active.size - this.finishing + this.reserved;
   }
 
   /**
@@ -147,6 +151,19 @@ export class Worker {
         if (settle()) this.wake();
       },
     };
+  }
+
+  /**
+   * An execution's body stopped and only its last write remains: its slot goes to the next workflow now, so
+   * that a claim (or a held workflow) overlaps that write instead of waiting for it. `concurrency` bounds the
+   * bodies running at once; the leases held may briefly be more.
+   */
+  private slotFreed(slot: Slot): void {
+    if (slot.finishing || this.stopping) return;
+    slot.finishing = true;
+    this.finishing++;
+    this.startWaiting();
+    if (this.behind) this.wake();
   }
 
   /** Number of executions running on this worker. */
@@ -429,6 +446,7 @@ export class Worker {
           logger: log,
           inMemoryWaitMs: config.inMemoryWaitMs,
           wake: (at) => this.wake(at),
+          finishing: () => this.slotFreed(slot),
           telemetryContext: spanContext,
           version: config.version ?? null,
         },
@@ -462,6 +480,7 @@ export class Worker {
         span.setAttribute('steadfast.outcome', outcome);
         endSpan(span);
         if (this.active.get(row.id) === slot) this.active.delete(row.id);
+        if (slot.finishing) this.finishing--;
         config.onSettled(row.id, outcome, slot.execution?.end);
         if (this.active.size === 0) for (const done of [...this.idleWaiters]) done();
         this.startWaiting();

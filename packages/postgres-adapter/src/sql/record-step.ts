@@ -46,6 +46,28 @@ const RECORD_STEPS = `
   )
   SELECT id FROM fence`;
 
+/**
+ * One checkpoint alone (the batch had one row, as every checkpoint of a lone execution does): the same fence,
+ * step row and event with plain parameters, so PostgreSQL neither parses a JSON document nor joins through it.
+ */
+const RECORD_ONE_STEP = `
+  WITH fence AS (
+    SELECT id FROM {wf}
+     WHERE id = :workflow_id AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'running'
+     FOR NO KEY UPDATE
+  ), step AS (
+    INSERT INTO {steps} (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)
+    SELECT id, :seq, :name, :kind, :output, :error, :attempts, :fingerprint, :at FROM fence
+    ON CONFLICT (workflow_id, seq) DO NOTHING
+    RETURNING workflow_id, seq
+  ), ev AS (
+    INSERT INTO {events} (workflow_id, type, seq, data, at)
+    SELECT workflow_id, CASE WHEN :error::text IS NULL THEN 'step_completed' ELSE 'step_failed' END, seq,
+           json_build_object('name', :name::text, 'kind', :kind::text, 'attempts', :attempts::int)::text, :at
+      FROM step
+  )
+  SELECT id FROM fence`;
+
 interface StepWrite {
   lease: Lease;
   step: NewStep;
@@ -53,19 +75,26 @@ interface StepWrite {
 }
 
 async function recordSteps(database: PostgresDatabase, writes: StepWrite[]): Promise<Array<void | Error>> {
+  if (writes.length === 1) {
+    const { lease, step, now } = writes[0]!;
+    const rows = await database.rows<{ id: string }>(RECORD_ONE_STEP, { ...stepRow(lease, step, now) });
+    return [rows.length === 1 ? undefined : new LeaseLostError(lease.workflowId, lease.epoch)];
+  }
   // One JSON text for all rows: JSON.stringify is native, where pg would build and escape an array literal
   // per column in JavaScript.
   const rows = await database.rows<{ id: string }>(RECORD_STEPS, {
     ids: writes.map((w) => w.lease.workflowId),
-    writes: JSON.stringify(
-      writes.map(({ lease, step, now }) => ({
-        workflow_id: lease.workflowId, owner: lease.owner, epoch: lease.epoch, seq: step.seq, name: step.name, kind: step.kind,
-        output: step.output, error: step.error, attempts: step.attempts, fingerprint: step.fingerprint, at: now,
-      })),
-    ),
+    writes: JSON.stringify(writes.map(({ lease, step, now }) => stepRow(lease, step, now))),
   });
   const fenced = new Set(rows.map((row) => row.id));
   return writes.map((w) => (fenced.has(w.lease.workflowId) ? undefined : new LeaseLostError(w.lease.workflowId, w.lease.epoch)));
+}
+
+function stepRow(lease: Lease, step: NewStep, now: number) {
+  return {
+    workflow_id: lease.workflowId, owner: lease.owner, epoch: lease.epoch, seq: step.seq, name: step.name, kind: step.kind,
+    output: step.output, error: step.error, attempts: step.attempts, fingerprint: step.fingerprint, at: now,
+  };
 }
 
 /**

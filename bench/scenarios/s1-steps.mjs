@@ -4,7 +4,8 @@
 // (start -> result) is the service time, not time spent queued behind the others. Per step, during the
 // measured phase: database work (PostgreSQL queries sent at pg's Client#query; SQLite statements and
 // transactions) and this process's CPU (process.cpuUsage, as bench/tools/step-breakdown.mjs measures it:
-// runtime, callers, driver and, on SQLite, the database engine itself, which runs in the process).
+// runtime, callers, driver and, on SQLite, the database engine itself, which runs in the process); on
+// PostgreSQL also the server's CPU for this process's connections (bench/lib/backend-cpu.mjs).
 //
 // Warm-up: measured phases of a few hundred workflows right after start were dominated by the JIT (~190 µs
 // of CPU per step against ~90-110 in steady state), so the scenario first runs JIT_WARMUP workflows once
@@ -13,6 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { Runtime } from '@steadfast/core';
+import { backendCpu, backendCpuBetween, trackBackends } from '../lib/backend-cpu.mjs';
 import { ALL, tenSteps } from '../lib/definitions.mjs';
 import { countPostgres, countSqlite, Tally } from '../lib/counters.mjs';
 import { percentile } from '../lib/stats.mjs';
@@ -51,27 +53,33 @@ async function phase(store, adapter, { concurrency, workflows }) {
   const tally = new Tally();
   if (adapter === 'postgres') countPostgres(tally);
   else countSqlite(tally);
+  const server = () => (adapter === 'postgres' ? backendCpu((sql, params) => store.exec(sql, params)) : undefined);
   const storage = store.open();
   const runtime = new Runtime({ storage, logger: pino({ level: 'silent' }), concurrency });
   runtime.register(...ALL);
   await runtime.start();
   try {
     await closedLoop(runtime, PHASE_WARMUP_WORKFLOWS, concurrency);
+    const server0 = await server();
     tally.reset();
     const cpu0 = process.cpuUsage();
     const { elapsedMs, latencies } = await closedLoop(runtime, workflows, concurrency);
     const cpu = process.cpuUsage(cpu0);
+    const counted = { total: tally.total, checkpoint: (tally.byKind.recordStep ?? 0) + (tally.byKind.fence ?? 0), transactions: tally.transactions, perWorkflow: tally.per(workflows) };
+    const serverUs = backendCpuBetween(server0, await server());
     const steps = workflows * STEPS_PER_WORKFLOW;
     return {
       cpuUsPerStep: (cpu.user + cpu.system) / steps,
+      serverCpuUsPerStep: serverUs === undefined ? undefined : serverUs / steps,
+      serverCores: serverUs === undefined ? undefined : serverUs / (elapsedMs * 1000),
       workflowsPerSec: (workflows * 1000) / elapsedMs,
       stepsPerSec: (steps * 1000) / elapsedMs,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
-      total: tally.total / steps,
-      checkpoint: ((tally.byKind.recordStep ?? 0) + (tally.byKind.fence ?? 0)) / steps,
-      transactions: tally.transactions / steps,
-      perWorkflow: tally.per(workflows),
+      total: counted.total / steps,
+      checkpoint: counted.checkpoint / steps,
+      transactions: counted.transactions / steps,
+      perWorkflow: counted.perWorkflow,
     };
   } finally {
     await runtime.shutdown();
@@ -82,6 +90,7 @@ export default async function s1({ adapter, runs, context }) {
   const s0 = await ceilingFor('S1', adapter, context);
   const s0One = s0.insertsPerSec1.median;
   const s0Many = s0.insertsPerSec32.median;
+  if (adapter === 'postgres') trackBackends();
   const store = await freshStore(adapter, 's1');
   const results = [];
   let detail;
@@ -110,6 +119,9 @@ export default async function s1({ adapter, runs, context }) {
           queriesPerStep1: one.total,
           queriesPerStep32: many.total,
           checkpointQueriesPerStep32: many.checkpoint,
+          serverCpuUsPerStep1: one.serverCpuUsPerStep,
+          serverCpuUsPerStep32: many.serverCpuUsPerStep,
+          serverCores32: many.serverCores,
         });
       } else {
         Object.assign(figures, {
@@ -136,6 +148,7 @@ export default async function s1({ adapter, runs, context }) {
       pool: adapter === 'postgres' ? 'adapter default (max 10)' : 'one connection',
       synchronous: adapter === 'sqlite' ? 'FULL (default)' : undefined,
       s0: { insertsPerSec1: s0.insertsPerSec1, insertsPerSec32: s0.insertsPerSec32, from: context?.s0 ? 'this invocation' : 'measured by S1 (3 x 0.5 s)' },
+      serverCpu: adapter === 'postgres' ? "CPU time of the PostgreSQL backends of this process's adapter connections (/proc/<pid>/stat) over the measured phase; serverCores32 = that over the phase's wall time" : undefined,
       cpu: 'process.cpuUsage() (user + system) of the measured phase / its steps: the worker runtime, the callers, the driver' + (adapter === 'sqlite' ? ' and SQLite itself' : ''),
       counting:
         adapter === 'postgres'

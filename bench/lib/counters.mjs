@@ -12,8 +12,8 @@ export function classify(sql) {
   if (/WITH fence AS .*INSERT INTO \S*steps/.test(s) || /WITH input AS .*fence AS .*INSERT INTO \S*steps/.test(s)) return 'recordStep';
   if (/WITH due AS|WITH RECURSIVE prio/.test(s)) return 'claim';
   if (/(INSERT INTO|DELETE FROM) \S*workers\b/.test(s)) return 'workerPresence';
-  if (/min\(next_at\)/i.test(s)) return 'nextDueAt';
   if (/WITH ins AS|WITH input AS .*ins AS \( INSERT INTO \S*workflows/.test(s)) return 'createWorkflow';
+  if (/min\((\w+\.)?next_at\)/i.test(s)) return 'nextDueAt';
   if (/json_agg\(s ORDER BY/.test(s)) return 'loadExecution';
   if (/SET status = 'completed'/.test(s)) return 'complete';
   if (/^SELECT \* FROM \S*workflows\S* WHERE id = /.test(s)) return 'getWorkflow';
@@ -33,6 +33,14 @@ export function classify(sql) {
   return 'other';
 }
 
+/** classify() once per statement text: the adapters reuse a few texts, and counting must not cost the figures it counts. */
+const KINDS = new Map();
+function kindOf(sql) {
+  let kind = KINDS.get(sql);
+  if (kind === undefined) KINDS.set(sql, (kind = classify(sql)));
+  return kind;
+}
+
 export class Tally {
   constructor() {
     this.reset();
@@ -45,7 +53,7 @@ export class Tally {
   }
   add(sql) {
     this.total++;
-    const kind = classify(sql);
+    const kind = kindOf(sql);
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
   }
   /** Counts per unit (per step, per workflow), rounded. */
@@ -70,7 +78,7 @@ export function countPostgres(tally, { all = false } = {}) {
     pg.Client.prototype.query = function counted(config, ...rest) {
       const text = typeof config === 'string' ? config : config?.text;
       if (activePg && typeof text === 'string') {
-        if (!countAll && NOT_COUNTED.has(classify(text))) activePg.skipped++;
+        if (!countAll && NOT_COUNTED.has(kindOf(text))) activePg.skipped++;
         else activePg.add(text);
       }
       return query.call(this, config, ...rest);

@@ -1,7 +1,7 @@
 // Steadfast benchmarks: `npm run bench` (every scenario, both adapters) or
-// `npm run bench -- --scenario S1 --adapter postgres`. Each scenario runs in a process of its own and prints
-// one JSON line to stdout; the whole run is written to bench/results/latest.json and latest.md.
-// See bench/README.md.
+// `npm run bench -- --scenario S1 --adapter postgres`. Each scenario runs in a process of its own; its JSON
+// line, with its targets evaluated against the S0 of the same invocation (bench/lib/targets.mjs), goes to
+// stdout; the whole run is written to bench/results/latest.json and latest.md. See bench/README.md.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,14 +9,16 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.mjs';
-import { markdown } from './lib/report.mjs';
+import { markdown, targetSummary } from './lib/report.mjs';
 import { ADAPTERS, PG_URL } from './lib/stores.mjs';
+import { evaluate } from './lib/targets.mjs';
+import { ONLY_ON, SCENARIOS } from './scenarios/index.mjs';
 
-const ORDER = ['S0', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6'];
+const ORDER = Object.keys(SCENARIOS);
 const SCENARIO_TIMEOUT_MS = 300_000;
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
-const USAGE = `usage: node bench/run.mjs [--scenario S0..S6]... [--adapter sqlite|postgres]... [--runs N] [--out DIR]
+const USAGE = `usage: node bench/run.mjs [--scenario ${ORDER[0]}..${ORDER.at(-1)}]... [--adapter sqlite|postgres]... [--runs N] [--out DIR]
   --scenario, -s  scenario(s) to run, repeatable or comma-separated (default: all, ${ORDER.join(' ')})
   --adapter, -a   sqlite and/or postgres (default: both)
   --runs, -r      runs per scenario, at least 3 (default 3)
@@ -85,16 +87,21 @@ const results = [];
 const s0ByAdapter = {};
 let failures = 0;
 for (const scenario of ORDER.filter((s) => scenarios.includes(s))) {
-  for (const adapter of adapters) {
+  for (const adapter of adapters.filter((a) => ONLY_ON[scenario]?.includes(a) ?? true)) {
     const t0 = Date.now();
-    const loadBefore = loadavg()[0];
+    const loadBefore = loadavg().map((x) => Number(x.toFixed(2)));
     process.stderr.write(`bench: ${scenario} ${adapter} ...\n`);
     try {
-      const context = scenario === 'S1' && s0ByAdapter[adapter] ? { s0: s0ByAdapter[adapter] } : undefined;
+      const context = s0ByAdapter[adapter] ? { s0: s0ByAdapter[adapter] } : undefined;
       const line = await runScenario(scenario, adapter, context);
       if (scenario === 'S0') s0ByAdapter[adapter] = line.figures;
+      if (line.params?.skipped) process.stderr.write(`\nbench: !!! ${scenario} ${adapter} SKIPPED: ${line.params.skipped} !!!\n\n`);
+      // The ceiling the targets are read against: the scenario's own short S0 if it measured one, else this invocation's.
+      line.targets = evaluate(line, line.params?.s0 ?? s0ByAdapter[adapter]);
+      line.elapsedSec = Math.round((Date.now() - t0) / 1000);
+      line.loadavg = { before: loadBefore, after: loadavg().map((x) => Number(x.toFixed(2))) };
       process.stdout.write(`${JSON.stringify(line)}\n`);
-      results.push({ ...line, elapsedSec: Math.round((Date.now() - t0) / 1000), loadavg1: [Number(loadBefore.toFixed(2)), Number(loadavg()[0].toFixed(2))] });
+      results.push(line);
     } catch (error) {
       failures++;
       process.stderr.write(`bench: ${scenario} ${adapter} FAILED: ${error.message}\n`);
@@ -103,7 +110,8 @@ for (const scenario of ORDER.filter((s) => scenarios.includes(s))) {
   }
 }
 
-const report = { ...info, elapsedSec: Math.round((Date.now() - startedAt) / 1000), scenarios, adapters, runsPerScenario: runs, results };
+const report = { ...info, loadavgAtEnd: loadavg().map((x) => Number(x.toFixed(2))), elapsedSec: Math.round((Date.now() - startedAt) / 1000), scenarios, adapters, runsPerScenario: runs, results };
+process.stderr.write(`\n${targetSummary(results)}\n`);
 mkdirSync(values.out, { recursive: true });
 writeFileSync(`${values.out}/latest.json`, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(`${values.out}/latest.md`, markdown(report));

@@ -9,11 +9,11 @@ const WORKER = fileURLToPath(new URL('./worker-process.mjs', import.meta.url));
  * Starts a worker process on `store` (a store spec) with runtime options `runtime`; resolves once its
  * runtime has started. `onStart(id, at, pid)` receives the probed tasks' start times. `command` prefixes
  * the node command line, e.g. `['ip', 'netns', 'exec', ns]` to run it on another host (the IPC channel
- * is inherited through the exec).
+ * is inherited through the exec). With `count`, the worker counts every statement it sends (`counts()`).
  */
-export async function startWorker({ store, runtime = {}, report = false, onStart, command = [] }) {
+export async function startWorker({ store, runtime = {}, report = false, count = false, onStart, command = [] }) {
   const [file, ...prefix] = [...command, process.execPath];
-  const child = spawn(file, [...prefix, '--expose-gc', WORKER, JSON.stringify({ store, runtime, report })], {
+  const child = spawn(file, [...prefix, '--expose-gc', WORKER, JSON.stringify({ store, runtime, report, count })], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const waiting = new Set();
@@ -43,6 +43,12 @@ export async function startWorker({ store, runtime = {}, report = false, onStart
     async memory() {
       const reply = next('rss');
       child.send({ type: 'rss' });
+      return reply;
+    },
+    /** Statements the worker sent since its start or the last call: `{ total, byKind, transactions }` (needs `count`). */
+    async counts() {
+      const reply = next('count');
+      child.send({ type: 'count' });
       return reply;
     },
     /** Graceful stop (shutdown with the given timeout), then SIGKILL if it lingers. */

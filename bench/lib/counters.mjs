@@ -11,8 +11,9 @@ export function classify(sql) {
   if (/^LISTEN |^SELECT 1$/.test(s)) return 'listener';
   if (/WITH fence AS .*INSERT INTO \S*steps/.test(s) || /WITH input AS .*fence AS .*INSERT INTO \S*steps/.test(s)) return 'recordStep';
   if (/WITH due AS|WITH RECURSIVE prio/.test(s)) return 'claim';
-  if (/min\(next_at\)/i.test(s)) return 'nextDueAt';
-  if (/WITH ins AS/.test(s)) return 'createWorkflow';
+  if (/(INSERT INTO|DELETE FROM) \S*workers\b/.test(s)) return 'workerPresence';
+  if (/WITH ins AS|WITH input AS .*ins AS \( INSERT INTO \S*workflows/.test(s)) return 'createWorkflow';
+  if (/min\((\w+\.)?next_at\)/i.test(s)) return 'nextDueAt';
   if (/json_agg\(s ORDER BY/.test(s)) return 'loadExecution';
   if (/SET status = 'completed'/.test(s)) return 'complete';
   if (/^SELECT \* FROM \S*workflows\S* WHERE id = /.test(s)) return 'getWorkflow';
@@ -22,6 +23,7 @@ export function classify(sql) {
   if (/^INSERT INTO \S*events/.test(s)) return 'insertEvent';
   if (/^INSERT INTO \S*workflows/.test(s)) return 'createWorkflow';
   if (/^SELECT id, status\b.* FROM \S*workflows/.test(s)) return 'claimSelect';
+  if (/^PRAGMA data_version/i.test(s)) return 'changeWatch';
   if (/^BEGIN/.test(s)) return 'begin';
   if (/^(SAVEPOINT|RELEASE|ROLLBACK TO)/.test(s)) return 'savepoint';
   if (/^COMMIT/.test(s)) return 'commit';
@@ -29,6 +31,14 @@ export function classify(sql) {
   if (/^UPDATE \S*workflows SET status = 'running'/.test(s)) return 'claimUpdate';
   if (/^SELECT args\b|^SELECT \* FROM \S*steps|type = 'retry_scheduled'/.test(s)) return 'loadExecution';
   return 'other';
+}
+
+/** classify() once per statement text: the adapters reuse a few texts, and counting must not cost the figures it counts. */
+const KINDS = new Map();
+function kindOf(sql) {
+  let kind = KINDS.get(sql);
+  if (kind === undefined) KINDS.set(sql, (kind = classify(sql)));
+  return kind;
 }
 
 export class Tally {
@@ -43,7 +53,7 @@ export class Tally {
   }
   add(sql) {
     this.total++;
-    const kind = classify(sql);
+    const kind = kindOf(sql);
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
   }
   /** Counts per unit (per step, per workflow), rounded. */
@@ -56,24 +66,26 @@ export class Tally {
 const NOT_COUNTED = new Set(['heartbeat', 'listener']);
 
 let activePg;
+let countAll = false;
 /**
  * Counts every statement this process sends to PostgreSQL while `tally` is the active one (pg's Client#query,
- * which the adapter's pool, its knex and the listener all go through), but heartbeats and the LISTEN
- * connection's own queries, which `tally.skipped` counts apart.
+ * which the adapter's connections, its knex and the listener all go through), but heartbeats and the LISTEN
+ * connection's own queries, which `tally.skipped` counts apart; with `all`, those too (an idle worker's load).
  */
-export function countPostgres(tally) {
+export function countPostgres(tally, { all = false } = {}) {
   if (!activePg) {
     const query = pg.Client.prototype.query;
     pg.Client.prototype.query = function counted(config, ...rest) {
       const text = typeof config === 'string' ? config : config?.text;
       if (activePg && typeof text === 'string') {
-        if (NOT_COUNTED.has(classify(text))) activePg.skipped++;
+        if (!countAll && NOT_COUNTED.has(kindOf(text))) activePg.skipped++;
         else activePg.add(text);
       }
       return query.call(this, config, ...rest);
     };
   }
   activePg = tally;
+  countAll = all;
 }
 
 let active;

@@ -1,33 +1,38 @@
-// The markdown table of a run, with the targets each figure is read against (reported, never asserted).
+// The markdown report of a run and the text summary of its targets (evaluated by run.mjs with
+// bench/lib/targets.mjs; reported, never asserted).
 
-/** [scenario, adapter or '*', figure, target text, check(median) -> boolean]. */
-export const TARGETS = [
-  ['S1', 'postgres', 'checkpointRoundTripsPerStep32', '= 1 (hot path)', (v) => v <= 1.0001],
-  ['S1', 'postgres', 'fractionOfS0_32', '≥ 0.70', (v) => v >= 0.7],
-  ['S1', 'sqlite', 'fractionOfS0_1', '≥ 0.50', (v) => v >= 0.5],
-  ['S1', 'sqlite', 'fractionOfS0_32', '≥ 0.50', (v) => v >= 0.5],
-  ['S3', '*', 'p99Ms', '≤ 20 ms', (v) => v <= 20],
-  ['S4', '*', 'p99Ms', '≤ 20 ms', (v) => v <= 20],
-  ['S5', '*', 'claimRatio', '≤ 1.5', (v) => v <= 1.5],
-  ['S5', '*', 'enqueueToStartRatio', '≤ 1.5', (v) => v <= 1.5],
-  ['S5', '*', 'rssGrowthMb', 'flat (≤ 5 MB)', (v) => v <= 5],
-  ['S6', '*', 'allResumedMs', '≤ 3000 ms (lease + 1 s)', (v) => v <= 3000],
-];
+import { verdict } from './targets.mjs';
 
-export function targetFor(scenario, adapter, figure) {
-  const found = TARGETS.find(([s, a, f]) => s === scenario && (a === '*' || a === adapter) && f === figure);
-  return found && { text: found[3], check: found[4] };
+const cell = (v) => (v === null || v === undefined ? '' : String(v));
+const number = (v) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : cell(v));
+const load = (l) => (l ? `${l.before[0]} → ${l.after[0]}` : '');
+
+/** Every target of the run: one row each, with the scenario's load average (1 min, before → after). */
+function targetRows(results) {
+  const rows = [];
+  for (const result of results) {
+    for (const t of result.targets ?? []) {
+      const bound = t.bound === null ? '' : ` (${number(t.bound)})`;
+      rows.push(`| ${result.scenario} | ${result.adapter} | ${t.figure} | ${number(t.median)} | ${t.rule}${bound} | ${t.ratio === undefined ? '' : number(t.ratio)} | ${verdict(t.met)} | ${load(result.loadavg)} |`);
+    }
+  }
+  return rows;
 }
 
-const cell = (v) => (v === null || v === undefined ? '' : typeof v === 'number' ? String(v) : String(v));
-
-export function markdown({ date, commit, machine, versions, results, elapsedSec }) {
+export function markdown({ date, commit, machine, versions, results, elapsedSec, loadavgAtEnd }) {
   const lines = [];
   lines.push('# Steadfast benchmark results', '');
   lines.push(`- date: ${date}, commit ${commit}, whole run ${elapsedSec} s`);
-  lines.push(`- machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}; load average at start ${machine.loadavgAtStart.join(' / ')}`);
+  lines.push(`- machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}`);
+  lines.push(`- load average (1 / 5 / 15 min) at start ${machine.loadavgAtStart.join(' / ')}, at end ${loadavgAtEnd?.join(' / ') ?? '?'}; per scenario (1 min, before → after) below`);
   lines.push(`- versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  lines.push('- every figure: median of the runs, with min and max; targets are reported, not asserted', '');
+  lines.push('- every figure: median of the runs, with min and max; targets are reported, not asserted; S0@1 / S0@32 are the S0 medians of this invocation (or of the short S0 a scenario measured itself)', '');
+  const met = results.flatMap((r) => r.targets ?? []);
+  lines.push(`## Targets: ${met.filter((t) => t.met === true).length} met, ${met.filter((t) => t.met === false).length} missed, ${met.filter((t) => t.met === null).length} not measured`, '');
+  lines.push('| scenario | adapter | figure | median | target | ratio to S0 | met | load |');
+  lines.push('|---|---|---|---:|---|---:|---|---|');
+  lines.push(...targetRows(results), '');
+  lines.push('## Every figure', '');
   lines.push('| scenario | adapter | figure | median | min | max | target | met |');
   lines.push('|---|---|---|---:|---:|---:|---|---|');
   for (const result of results) {
@@ -35,15 +40,28 @@ export function markdown({ date, commit, machine, versions, results, elapsedSec 
       lines.push(`| ${result.scenario} | ${result.adapter} | **failed** | | | | ${result.error.replaceAll('|', '/').slice(0, 200)} | |`);
       continue;
     }
+    if (result.params?.skipped) lines.push(`| ${result.scenario} | ${result.adapter} | **skipped** | | | | ${result.params.skipped.replaceAll('|', '/')} | |`);
     for (const [figure, value] of Object.entries(result.figures)) {
-      const target = targetFor(result.scenario, result.adapter, figure);
+      const target = result.targets?.find((t) => t.figure === figure);
       const numeric = value && typeof value === 'object';
-      const met = target && numeric && value.median !== null ? (target.check(value.median) ? 'yes' : '**no**') : '';
+      const rule = target ? `${target.rule}${target.bound === null ? '' : ` (${number(target.bound)})`}` : '';
       lines.push(
-        `| ${result.scenario} | ${result.adapter} | ${figure} | ${numeric ? cell(value.median) : cell(value)} | ${numeric ? cell(value.min) : ''} | ${numeric ? cell(value.max) : ''} | ${target?.text ?? ''} | ${met} |`,
+        `| ${result.scenario} | ${result.adapter} | ${figure} | ${numeric ? cell(value.median) : cell(value)} | ${numeric ? cell(value.min) : ''} | ${numeric ? cell(value.max) : ''} | ${rule} | ${target ? verdict(target.met) : ''} |`,
       );
     }
   }
-  lines.push('', 'Parameters of each scenario are in latest.json (`params`), with every run (`runs`).', '');
+  lines.push('', 'Parameters of each scenario are in latest.json (`params`), with every run (`runs`) and its load average (`loadavg`).', '');
+  return lines.join('\n');
+}
+
+/** The targets as plain text lines, for the terminal. */
+export function targetSummary(results) {
+  const lines = ['bench: targets (median vs target):'];
+  for (const result of results) {
+    for (const t of result.targets ?? []) {
+      const bound = t.bound === null ? '' : ` = ${number(t.bound)}`;
+      lines.push(`  ${t.met === true ? 'met   ' : t.met === false ? 'MISSED' : 'n/a   '} ${result.scenario} ${result.adapter.padEnd(8)} ${t.figure.padEnd(22)} ${String(number(t.median)).padStart(10)}  ${t.rule}${bound}`);
+    }
+  }
   return lines.join('\n');
 }

@@ -3,10 +3,13 @@
 //   -> { type: 'ready', rssBefore }   after runtime.start()
 //   -> { type: 'start', id, at }      when a probed task starts (if `report`)
 //   <- { type: 'rss' }                -> { type: 'rss', rss, heapUsed } (after a GC)
+//   <- { type: 'count' }              -> { type: 'count', total, byKind, transactions } (if `count`: every
+//                                        statement this process sent since the last count, heartbeats included)
 //   <- { type: 'stop' }               shuts the runtime down and exits
 
 import { pino } from 'pino';
 import { Runtime } from '@steadfast/core';
+import { countPostgres, countSqlite, Tally } from './counters.mjs';
 import { ALL, hooks } from './definitions.mjs';
 import { openAdapter } from './stores.mjs';
 
@@ -14,6 +17,9 @@ const config = JSON.parse(process.argv[2]);
 const gc = () => globalThis.gc?.();
 
 if (config.report) hooks.onStart = (id, at) => process.send({ type: 'start', id, at });
+
+const tally = new Tally();
+if (config.count) (config.store.adapter === 'postgres' ? countPostgres : countSqlite)(tally, { all: true });
 
 gc();
 const rssBefore = process.memoryUsage().rss;
@@ -27,6 +33,9 @@ process.on('message', async (message) => {
     gc();
     const { rss, heapUsed } = process.memoryUsage();
     process.send({ type: 'rss', rss, heapUsed });
+  } else if (message.type === 'count') {
+    process.send({ type: 'count', total: tally.total, byKind: tally.byKind, transactions: tally.transactions });
+    tally.reset();
   } else if (message.type === 'stop') {
     await runtime.shutdown({ timeout: message.timeout ?? 0 }).catch(() => {});
     process.exit(0);

@@ -10,6 +10,7 @@
 
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { summarize } from '../lib/stats.mjs';
 import { freshStore } from '../lib/stores.mjs';
 
 const DURATION_MS = 1_000;
@@ -102,4 +103,15 @@ async function sqlite(runs, durationMs) {
 
 export default async function s0({ adapter, runs, durationMs = DURATION_MS }) {
   return adapter === 'postgres' ? postgres(runs, durationMs) : sqlite(runs, durationMs);
+}
+
+/**
+ * S0's figures for a scenario whose targets are multiples of it: those of this invocation's S0 (`context.s0`,
+ * passed by run.mjs), else a short S0 of its own (3 runs of 0.5 s), said on stderr.
+ */
+export async function ceilingFor(scenario, adapter, context) {
+  if (context?.s0) return context.s0;
+  process.stderr.write(`bench: ${scenario} ${adapter}: measuring the S0 ceiling first (S0 was not run in this invocation)\n`);
+  const { runs } = await s0({ adapter, runs: 3, durationMs: 500 });
+  return summarize(runs);
 }

@@ -1,4 +1,4 @@
-// S3 start latency: an idle worker process (started runtime, pollIntervalMs default 1000); a client
+// S3 start latency: an idle worker process (started runtime, default options); a client
 // runtime in THIS (another) process enqueues 200 jobs one at a time, 5-15 ms apart (each enqueue awaited,
 // none waiting for the previous job to run). Latency = the task's Date.now() at start (reported by the
 // worker over IPC) - the enqueuer's Date.now() just before enqueue. Same machine, same clock.
@@ -47,9 +47,9 @@ export default async function s3({ adapter, runs }) {
     params: {
       jobs: JOBS,
       gapMs: GAP_MS,
-      worker: 'one worker process, default options (pollIntervalMs 1000, concurrency 10)',
+      worker: 'one worker process, default options (concurrency 10)',
       client: 'a client runtime (never started) in the benchmark process: a different process from the worker',
-      wakeUp: adapter === 'postgres' ? 'LISTEN/NOTIFY' : 'polling only (the SQLite adapter cannot notify)',
+      wakeUp: adapter === 'postgres' ? 'LISTEN/NOTIFY' : 'the change watch: inotify on the WAL, then PRAGMA data_version (polled every 50 ms as the fallback)',
     },
     runs: results,
   };

@@ -55,7 +55,7 @@ export default async function s4({ adapter, runs }) {
       jobs: JOBS,
       aheadMs: AHEAD_MS,
       spreadMs: SPREAD_MS,
-      worker: 'one worker process, default options (pollIntervalMs 1000, concurrency 10)',
+      worker: 'one worker process, default options (concurrency 10)',
       client: 'a client runtime in the benchmark process enqueues all 200 one after another (enqueueAllMs), then waits',
     },
     runs: results,

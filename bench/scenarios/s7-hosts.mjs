@@ -101,9 +101,9 @@ export default async function s7({ adapter, runs }) {
     hosts: 'network namespaces on one bridge, one worker process each; a private PostgreSQL cluster on the bridge address',
     driver: 'closed loop from a client runtime in the benchmark process (root namespace); handle.result() polls 20 ms doubling to 100 ms',
   };
-  if (adapter !== 'postgres') return { params: { ...params, skipped: 'SQLite is one file on one machine: several hosts do not apply' }, runs: [{ note: 'n/a' }] };
+  if (adapter !== 'postgres') return { params: { ...params, skipped: 'SQLite is one file on one machine: several hosts do not apply' }, runs: [] };
   const missing = netnsUnavailable();
-  if (missing) throw new Error(`S7 needs network namespaces: ${missing}`);
+  if (missing) return { params: { ...params, skipped: `S7 needs network namespaces (root and iproute2): ${missing}` }, runs: [] };
 
   const lab = HostLab.create(Math.max(...HOST_COUNTS));
   let cluster;
@@ -113,7 +113,7 @@ export default async function s7({ adapter, runs }) {
     cluster = await PrivateCluster.start({ listenAddresses: ['127.0.0.1', lab.serverAddress], trustNetworks: [lab.cidr] });
     const adapter = openAdapter({ adapter: 'postgres', connection: cluster.url, schema: SCHEMA }, { pool: { max: 16 } });
     client = { adapter, tally: new Tally(), runtime: new Runtime({ storage: adapter, logger: pino({ level: 'silent' }), pollIntervalMs: 100 }) };
-    countPostgres(adapter, client.tally);
+    countPostgres(client.tally);
     client.runtime.register(...ALL);
     await client.runtime.listWorkflows({ limit: 1 }); // migrates before the workers start
     for (let r = 0; r < runs; r++) {

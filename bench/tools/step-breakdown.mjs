@@ -6,12 +6,14 @@
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { Runtime } from '@steadfast/core';
+import { backendCpu, backendCpuBetween, trackBackends } from '../lib/backend-cpu.mjs';
 import { ALL, tenSteps } from '../lib/definitions.mjs';
 import { freshStore } from '../lib/stores.mjs';
 
 const [adapter = 'postgres', concurrencyText = '1', workflowsText = '200', poolText] = process.argv.slice(2);
 const concurrency = Number(concurrencyText);
 const workflows = Number(workflowsText);
+if (adapter === 'postgres') trackBackends();
 const store = await freshStore(adapter, 'breakdown');
 const storage = store.open(poolText ? { pool: { max: Number(poolText) } } : undefined);
 const timing = {};
@@ -53,19 +55,22 @@ const loop = async (count) => {
   );
 };
 try {
-  await loop(30); // warm-up
+  await loop(Math.min(workflows, 1_500)); // warm-up: the JIT dominates the first few hundred workflows
   for (const key of Object.keys(timing)) delete timing[key];
   inStorageMs = 0;
   busySince = performance.now();
   const t0 = performance.now();
+  const server0 = adapter === 'postgres' ? await backendCpu((sql, params) => store.exec(sql, params)) : undefined;
   const cpu0 = process.cpuUsage();
   await loop(workflows);
   const wall = performance.now() - t0;
+  const server = adapter === 'postgres' ? backendCpuBetween(server0, await backendCpu((sql, params) => store.exec(sql, params))) : undefined;
   if (busy > 0) inStorageMs += performance.now() - busySince;
   const cpu = process.cpuUsage(cpu0);
   const steps = workflows * 10;
   console.log(`${adapter}, concurrency ${concurrency}, ${workflows} workflows: ${(steps / (wall / 1000)).toFixed(0)} steps/s`);
   console.log(`per step: wall ${((wall / steps) * 1000).toFixed(0)} µs, this process's CPU ${(((cpu.user + cpu.system) / steps)).toFixed(0)} µs (user ${(cpu.user / steps).toFixed(0)}, system ${(cpu.system / steps).toFixed(0)})`);
+  if (server !== undefined) console.log(`PostgreSQL backends' CPU per step ${(server / steps).toFixed(0)} µs (${((100 * server) / (wall * 1000)).toFixed(0)} % of one core over the run)`);
   console.log(`wall time with a storage call in flight: ${((100 * inStorageMs) / wall).toFixed(0)}%`);
   console.log('storage calls per workflow, and mean latency of each:');
   for (const [method, { calls, ms }] of Object.entries(timing).sort((a, b) => b[1].ms - a[1].ms)) {

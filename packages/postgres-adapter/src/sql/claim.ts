@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { toStepRecord, type ClaimedWorkflow, type ClaimFilter, type ClaimRequest, type QueueLimit, type StepRow, type WorkflowKind } from '@steadfast/core/adapter';
 import { retriesFrom } from './load-execution.js';
+import { claimFair } from './claim-fair.js';
 import type { PostgresDatabase } from '../postgres-database.js';
 
-interface ClaimRow {
+export interface ClaimRow {
   id: string;
   name: string;
   kind: string;
@@ -24,7 +25,7 @@ interface ClaimRow {
  * A pinned worker claims its versions and unpinned runs; an unpinned one (`:versions` null) every run. A
  * residual check on the rows the index has found, like the name check, so the statement stays one text.
  */
-const VERSION_FILTER = '(:versions::text[] IS NULL OR version IS NULL OR version = ANY(:versions::text[]))';
+export const VERSION_FILTER = '(:versions::text[] IS NULL OR version IS NULL OR version = ANY(:versions::text[]))';
 
 /**
  * Claims due workflows with FOR UPDATE SKIP LOCKED (concurrent workers take disjoint rows without waiting),
@@ -65,7 +66,14 @@ function claimSql(queueCount: number, starts: Starts): string {
   WITH RECURSIVE ${priorities.join(', ')},
   due AS (
       ${due}
-  ), claimed AS (
+  ${CLAIM_TAIL}`;
+}
+
+/**
+ * What a claim does with the rows its `due` CTE locked (id, status, next_at, started_at, priority): takes
+ * their leases, writes their events and returns what their executions need.
+ */
+export const CLAIM_TAIL = `), claimed AS (
     UPDATE {wf} w SET status = 'running', lease_owner = :owner, lease_epoch = w.lease_epoch + 1,
            next_at = {now_db} + :leaseMs::bigint, attempts = w.attempts + 1,
            recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' AND w.lease_owner IS DISTINCT FROM :owner THEN 1 ELSE 0 END),
@@ -88,10 +96,9 @@ function claimSql(queueCount: number, starts: Starts): string {
              WHERE e.workflow_id = c.id AND e.type = 'retry_scheduled'
                AND e.id > coalesce((SELECT max(id) FROM {events} WHERE workflow_id = c.id AND type = 'retried'), 0)) END AS retries
     FROM claimed c`;
-}
 
 /** Which rows a claim may take: first starts (held to a rate limit), resumed ones (woken, released, recovered), or any. */
-type Starts = 'first' | 'resumed' | 'any';
+export type Starts = 'first' | 'resumed' | 'any';
 /** Statement texts by number of queues and kind of start, made once each. */
 const CLAIM = new Map<string, string>();
 const claimText = (queueCount: number, starts: Starts) => {
@@ -131,7 +138,11 @@ async function claimFrom(
   const rows = await database.rows<ClaimRow>(claimText(queues.length, starts), bindings, trx);
   // In claim order: an UPDATE returns its rows in no particular order.
   rows.sort((a, b) => b.priority - a.priority || Number(a.due_at) - Number(b.due_at));
-  return rows.map((row) => ({
+  return rows.map(toClaimed);
+}
+
+export function toClaimed(row: ClaimRow): ClaimedWorkflow & { firstStart: boolean } {
+  return {
     id: row.id,
     name: row.name,
     kind: row.kind as WorkflowKind,
@@ -147,12 +158,12 @@ async function claimFrom(
       steps: (row.steps ?? []).map(toStepRecord),
       retries: retriesFrom(row.retries ?? []),
     },
-  }));
+  };
 }
 
 /**
  * A queue with shared limits is claimed under a transaction-scoped advisory lock on the queue, so workers
- * count running workflows and recent starts and claim within the limits one at a time.
+ * count running workflows (per key too) and recent starts and claim within the limits one at a time.
  */
 async function claimLimited(database: PostgresDatabase, request: ClaimRequest, queue: string, limit: QueueLimit, remaining: number): Promise<ClaimedWorkflow[]> {
   return database.transaction(async (trx) => {
@@ -175,8 +186,10 @@ async function claimLimited(database: PostgresDatabase, request: ClaimRequest, q
       newStarts = limit.rateLimit.max - row!.starts;
     }
     // Workflows that started already are not held to the rate: they take the room first.
-    const resumed = await claimFrom(database, request, [queue], room, trx, limit.rateLimit ? 'resumed' : 'any');
-    const first = limit.rateLimit ? await claimFrom(database, request, [queue], Math.min(room - resumed.length, newStarts), trx, 'first') : [];
+    const take = (count: number, starts: Starts) =>
+      limit.perKey ? claimFair(database, request, queue, limit.perKey, count, trx, starts) : claimFrom(database, request, [queue], count, trx, starts);
+    const resumed = await take(room, limit.rateLimit ? 'resumed' : 'any');
+    const first = limit.rateLimit ? await take(Math.min(room - resumed.length, newStarts), 'first') : [];
     if (first.length > 0) {
       await database.rows('INSERT INTO {queue_starts} (queue, at) SELECT ?, {now_db} FROM generate_series(1, ?)', [queue, first.length], trx);
     }

@@ -12,7 +12,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { markdown } from './lib/report.mjs';
 import { ADAPTERS, PG_URL } from './lib/stores.mjs';
 
-const ORDER = ['S0', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6'];
+const ORDER = ['S0', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S8'];
 const SCENARIO_TIMEOUT_MS = 300_000;
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 

@@ -8,3 +8,4 @@ import s6 from './s6-recovery.mjs';
 
 /** Scenario id -> `async ({ adapter, runs, context }) => ({ params, runs: [figures per run], detail? })`. */
 export const SCENARIOS = { S0: s0, S1: s1, S2: s2, S3: s3, S4: s4, S5: s5, S6: s6 };
+SCENARIOS.S8 = (await import('./s8-fairness.mjs')).default; // fairness between concurrency keys (perKey)

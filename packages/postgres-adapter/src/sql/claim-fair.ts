@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { fairKeysVisited, planFairClaim, type ClaimedWorkflow, type ClaimRequest, type FairKey } from '@steadfast/core/adapter';
-import { CLAIM_TAIL, toClaimed, VERSION_FILTER, type ClaimRow, type Starts } from './claim.js';
+import { CLAIM_TAIL, toClaimed, VERSION_FILTER, type ClaimRow, type Starts } from './claim-common.js';
 import type { PostgresDatabase } from '../postgres-database.js';
 
 /**
@@ -59,20 +59,13 @@ function headsSql(starts: Starts): string {
   ) d ON true
   ORDER BY r.turn, r.key, d.priority DESC, d.next_at`;
 }
-const HEADS = new Map<Starts, string>();
-const headsText = (starts: Starts) => {
-  let text = HEADS.get(starts);
-  if (text === undefined) HEADS.set(starts, (text = headsSql(starts)));
-  return text;
-};
+const HEADS = { first: headsSql('first'), resumed: headsSql('resumed'), any: headsSql('any') };
 
-/** The claim of the rows chosen, by id (made on first use: claim.ts, which defines the tail, imports this module). */
-let claimIds: string | undefined;
-const claimIdsText = () =>
-  (claimIds ??= `
+/** The claim of the rows chosen, by id. */
+const CLAIM_IDS = `
   WITH due AS (
     SELECT id, status, next_at, started_at, priority FROM {wf} WHERE id = ANY(:ids::text[])
-  ${CLAIM_TAIL}`);
+  ${CLAIM_TAIL}`;
 
 /** Keys found empty leave the ring unless a row came for them since the ring was read (their `seq` moved on). */
 const DELETE_EMPTY = `
@@ -106,7 +99,7 @@ export async function claimFair(
   await mark(database, queue, request.now, trx);
   const { owner, names, leaseMs, now } = request;
   const heads = await database.rows<{ key: string; seq: string; room: number; id: string | null }>(
-    headsText(starts),
+    HEADS[starts],
     { queue, keys: fairKeysVisited(limit), cap: perKey.concurrency ?? null, limit, now, names, versions: request.versions ?? null },
     trx,
   );
@@ -116,7 +109,7 @@ export async function claimFair(
     if (row.id !== null) keys.at(-1)!.rows.push(row.id);
   }
   const plan = planFairClaim(keys, limit);
-  const claimed = plan.take.length === 0 ? [] : await database.rows<ClaimRow>(claimIdsText(), { ids: plan.take, owner, leaseMs, now }, trx);
+  const claimed = plan.take.length === 0 ? [] : await database.rows<ClaimRow>(CLAIM_IDS, { ids: plan.take, owner, leaseMs, now }, trx);
   const deleted = new Set(
     plan.empty.length === 0
       ? []

@@ -3,7 +3,8 @@
 // the stored rows: B's wait (started_at - created_at: enqueue to start) p50/p99/max, and A's drain rate
 // (jobs / (max(finished_at) - min(started_at)) over A's jobs). Each run does it twice on a fresh queue: with
 // `perKey: {}` on the queue (claims round-robin across keys) and without (claims in due order: B waits for A's
-// backlog), the unfair baseline. The worker is this file run as a child process (`worker` argument), as
+// backlog), the unfair baseline; then 5,000 keys with 2 jobs each on a perKey queue, whose drain rate next to
+// the two-key drain's shows a claim's cost does not grow with the number of keys. The worker is this file run as a child process (`worker` argument), as
 // bench/lib/worker-process.mjs declares no queue options.
 
 import { spawn } from 'node:child_process';
@@ -18,6 +19,8 @@ import { percentile, round } from '../lib/stats.mjs';
 const A_JOBS = 20_000;
 const B_JOBS = 100;
 const CONCURRENCY = 16;
+/** The many-keys drain: this many keys with 2 jobs each, to show a claim's cost does not grow with the keys. */
+const MANY_KEYS = 5_000;
 
 if (process.argv[2] === 'worker') {
   const { store, queue, perKey } = JSON.parse(process.argv[3]);
@@ -90,6 +93,21 @@ async function drainOnce(store, client, queue, perKey) {
   };
 }
 
+/** 2 jobs for each of MANY_KEYS keys on a perKey queue: the drain rate, to set beside the two-key drain's. */
+async function drainManyKeys(store, client, queue) {
+  const worker = await startWorker(store, queue, true);
+  try {
+    const items = Array.from({ length: MANY_KEYS * 2 }, (_, i) => ({ args: [], concurrencyKey: `k${i % MANY_KEYS}` }));
+    await client.enqueueMany(noop, items, { queue });
+    await waitDone(store, queue, items.length, 300_000);
+  } finally {
+    await worker.stop();
+  }
+  const p = store.kind === 'postgres' ? '$1' : '?';
+  const [row] = await store.exec(`SELECT min(started_at) AS first, max(finished_at) AS last FROM ${store.table('workflows')} WHERE queue = ${p}`, [queue]);
+  return round((MANY_KEYS * 2 * 1000) / Math.max(1, Number(row.last) - Number(row.first)));
+}
+
 export default async function s8({ adapter, runs }) {
   const store = await freshStore(adapter, 's8');
   const client = clientRuntime(store, adapter === 'sqlite' ? { synchronous: 'NORMAL' } : {});
@@ -99,14 +117,16 @@ export default async function s8({ adapter, runs }) {
     for (let r = 0; r < runs; r++) {
       const fair = await drainOnce(store, client, `fair-${r}`, true);
       const unfair = await drainOnce(store, client, `unfair-${r}`, false);
+      const manyKeys = await drainManyKeys(store, client, `many-${r}`);
       const figures = {
+        'manyKeys.drainJobsPerSec': manyKeys,
         ...Object.fromEntries(Object.entries(fair).map(([k, v]) => [`perKey.${k}`, v])),
         ...Object.fromEntries(Object.entries(unfair).map(([k, v]) => [`noPerKey.${k}`, v])),
       };
       results.push(figures);
       process.stderr.write(
         `bench: S8 ${adapter} run ${r + 1}/${runs}: perKey B wait p50 ${fair.bWaitP50Ms} p99 ${fair.bWaitP99Ms} max ${fair.bWaitMaxMs} ms, A ${fair.aDrainJobsPerSec} jobs/s; ` +
-          `no perKey B wait p50 ${unfair.bWaitP50Ms} p99 ${unfair.bWaitP99Ms} ms, A ${unfair.aDrainJobsPerSec} jobs/s\n`,
+          `no perKey B wait p50 ${unfair.bWaitP50Ms} p99 ${unfair.bWaitP99Ms} ms, A ${unfair.aDrainJobsPerSec} jobs/s; ${MANY_KEYS} keys ${manyKeys} jobs/s\n`,
       );
     }
     return {
@@ -116,6 +136,7 @@ export default async function s8({ adapter, runs }) {
         concurrency: CONCURRENCY,
         enqueue: 'client.enqueueMany: key A in one call, then key B in one call, while the worker runs',
         worker: `one worker process, concurrency ${CONCURRENCY}, queue options { perKey: {} } (perKey.*) or none (noPerKey.*)`,
+        manyKeys: `${MANY_KEYS} keys x 2 jobs on a perKey queue (one enqueueMany), the same worker: drain jobs/s`,
         measured: "B's wait = started_at - created_at of B's rows; A's drain = A's jobs / (max(finished_at) - min(started_at))",
       },
       runs: results,

@@ -3,8 +3,8 @@
 // the stored rows: B's wait (started_at - created_at: enqueue to start) p50/p99/max, and A's drain rate
 // (jobs / (max(finished_at) - min(started_at)) over A's jobs). Each run does it twice on a fresh queue: with
 // `perKey: {}` on the queue (claims round-robin across keys) and without (claims in due order: B waits for A's
-// backlog), the unfair baseline; then 5,000 keys with 2 jobs each on a perKey queue, whose drain rate next to
-// the two-key drain's shows a claim's cost does not grow with the number of keys. The worker is this file run as a child process (`worker` argument), as
+// backlog), the unfair baseline; then 10,000 jobs spread over 100 keys and over 5,000 keys on a perKey queue:
+// equal drain rates show a claim's cost does not grow with the number of keys. The worker is this file run as a child process (`worker` argument), as
 // bench/lib/worker-process.mjs declares no queue options.
 
 import { spawn } from 'node:child_process';
@@ -19,8 +19,9 @@ import { percentile, round } from '../lib/stats.mjs';
 const A_JOBS = 20_000;
 const B_JOBS = 100;
 const CONCURRENCY = 16;
-/** The many-keys drain: this many keys with 2 jobs each, to show a claim's cost does not grow with the keys. */
-const MANY_KEYS = 5_000;
+/** The keys drains: 10,000 jobs spread over 100 keys, then over 5,000: a claim's cost must not grow with the keys. */
+const KEYED_JOBS = 10_000;
+const KEY_COUNTS = [100, 5_000];
 
 if (process.argv[2] === 'worker') {
   const { store, queue, perKey } = JSON.parse(process.argv[3]);
@@ -93,11 +94,11 @@ async function drainOnce(store, client, queue, perKey) {
   };
 }
 
-/** 2 jobs for each of MANY_KEYS keys on a perKey queue: the drain rate, to set beside the two-key drain's. */
-async function drainManyKeys(store, client, queue) {
+/** KEYED_JOBS jobs spread evenly over `keys` keys on a perKey queue: the drain rate. */
+async function drainKeys(store, client, queue, keys) {
   const worker = await startWorker(store, queue, true);
   try {
-    const items = Array.from({ length: MANY_KEYS * 2 }, (_, i) => ({ args: [], concurrencyKey: `k${i % MANY_KEYS}` }));
+    const items = Array.from({ length: KEYED_JOBS }, (_, i) => ({ args: [], concurrencyKey: `k${i % keys}` }));
     await client.enqueueMany(noop, items, { queue });
     await waitDone(store, queue, items.length, 300_000);
   } finally {
@@ -105,7 +106,7 @@ async function drainManyKeys(store, client, queue) {
   }
   const p = store.kind === 'postgres' ? '$1' : '?';
   const [row] = await store.exec(`SELECT min(started_at) AS first, max(finished_at) AS last FROM ${store.table('workflows')} WHERE queue = ${p}`, [queue]);
-  return round((MANY_KEYS * 2 * 1000) / Math.max(1, Number(row.last) - Number(row.first)));
+  return round((KEYED_JOBS * 1000) / Math.max(1, Number(row.last) - Number(row.first)));
 }
 
 export default async function s8({ adapter, runs }) {
@@ -117,16 +118,17 @@ export default async function s8({ adapter, runs }) {
     for (let r = 0; r < runs; r++) {
       const fair = await drainOnce(store, client, `fair-${r}`, true);
       const unfair = await drainOnce(store, client, `unfair-${r}`, false);
-      const manyKeys = await drainManyKeys(store, client, `many-${r}`);
+      const byKeys = {};
+      for (const keys of KEY_COUNTS) byKeys[keys] = await drainKeys(store, client, `keys${keys}-${r}`, keys);
       const figures = {
-        'manyKeys.drainJobsPerSec': manyKeys,
+        ...Object.fromEntries(KEY_COUNTS.map((keys) => [`keys${keys}.drainJobsPerSec`, byKeys[keys]])),
         ...Object.fromEntries(Object.entries(fair).map(([k, v]) => [`perKey.${k}`, v])),
         ...Object.fromEntries(Object.entries(unfair).map(([k, v]) => [`noPerKey.${k}`, v])),
       };
       results.push(figures);
       process.stderr.write(
         `bench: S8 ${adapter} run ${r + 1}/${runs}: perKey B wait p50 ${fair.bWaitP50Ms} p99 ${fair.bWaitP99Ms} max ${fair.bWaitMaxMs} ms, A ${fair.aDrainJobsPerSec} jobs/s; ` +
-          `no perKey B wait p50 ${unfair.bWaitP50Ms} p99 ${unfair.bWaitP99Ms} ms, A ${unfair.aDrainJobsPerSec} jobs/s; ${MANY_KEYS} keys ${manyKeys} jobs/s\n`,
+          `no perKey B wait p50 ${unfair.bWaitP50Ms} p99 ${unfair.bWaitP99Ms} ms, A ${unfair.aDrainJobsPerSec} jobs/s; ${KEY_COUNTS.map((keys) => `${keys} keys ${byKeys[keys]} jobs/s`).join(', ')}\n`,
       );
     }
     return {
@@ -136,7 +138,7 @@ export default async function s8({ adapter, runs }) {
         concurrency: CONCURRENCY,
         enqueue: 'client.enqueueMany: key A in one call, then key B in one call, while the worker runs',
         worker: `one worker process, concurrency ${CONCURRENCY}, queue options { perKey: {} } (perKey.*) or none (noPerKey.*)`,
-        manyKeys: `${MANY_KEYS} keys x 2 jobs on a perKey queue (one enqueueMany), the same worker: drain jobs/s`,
+        keys: `${KEYED_JOBS} jobs over ${KEY_COUNTS.join(' and over ')} keys on a perKey queue (one enqueueMany each), the same worker: drain jobs/s`,
         measured: "B's wait = started_at - created_at of B's rows; A's drain = A's jobs / (max(finished_at) - min(started_at))",
       },
       runs: results,

@@ -8,8 +8,12 @@ import { startsFilter, VERSION_FILTER, versionsJson, type DueRow, type Starts } 
  * so no create can come between: marked once.
  */
 function mark(database: SqliteDatabase, queue: string): void {
+  let queues = marked.get(database);
+  if (!queues) marked.set(database, (queues = new Set()));
+  if (queues.has(queue)) return;
   const added = database.sql('INSERT INTO {p}fair_queues (queue) VALUES (?) ON CONFLICT DO NOTHING').run(queue);
-  if (added.changes === 0) return;
+  // Remembered once seen committed (by a later claim's transaction): a claim that marks may still roll back.
+  if (added.changes === 0) return void queues.add(queue);
   database.sql("UPDATE {p}workflows SET concurrency_key = '' WHERE queue = ? AND concurrency_key IS NULL AND status IN ('pending', 'sleeping', 'running')").run(queue);
   database
     .sql(
@@ -21,6 +25,9 @@ function mark(database: SqliteDatabase, queue: string): void {
     )
     .run({ queue });
 }
+
+/** Queues this connection has marked (a mark is never removed, so once per connection is enough). */
+const marked = new WeakMap<SqliteDatabase, Set<string>>();
 
 const RING = 'SELECT key, seq FROM {p}queue_keys WHERE queue = ? ORDER BY turn, key LIMIT ?';
 const RUNNING = "SELECT COUNT(*) AS running FROM {p}workflows INDEXED BY {p}workflows_key_running WHERE queue = ? AND concurrency_key = ? AND status = 'running' AND next_at > ?";

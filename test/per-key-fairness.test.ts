@@ -6,16 +6,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import BetterSqlite from 'better-sqlite3';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Runtime, type StorageAdapter } from '@steadfast/core';
-import { PostgresAdapter } from '@steadfast/postgres-adapter';
-import { SqliteAdapter } from '@steadfast/sqlite-adapter';
+import { Runtime } from '@steadfast/core';
 import { keyedJob } from './fixtures/fair-jobs.mjs';
 import { tempDir } from './helpers.js';
-import { createTestSchema, PG_URL, requirePostgres } from './support/postgres.js';
+import { DATABASES, type Database } from './support/databases.js';
+import { PG_URL } from './support/postgres.js';
 import { spawnWorkerProcess, waitForWorkers, type WorkerProcess } from './support/worker-processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,69 +22,29 @@ const WORKER = join(ROOT, 'test', 'fixtures', 'fair-worker.mjs');
 /** Above one worker's concurrency (2): the cap is only reached with both processes running the key at once. */
 const CAP = 3;
 
-interface Store {
-  env: Record<string, string>;
-  adapter(): StorageAdapter;
-  dir: string;
-  /** Runs SQL on the database directly (table names without prefix: `{p}` is replaced). */
-  exec(sql: string): Promise<void>;
-  cleanup(): Promise<void>;
+/** Runs SQL on the database directly, `{p}` standing for the schema-qualified table prefix. */
+async function execRaw(db: Database, sql: string): Promise<void> {
+  if (db.env.STREAM_STORAGE === 'postgres') {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(sql.replaceAll('{p}', `"${db.env.STREAM_PG_SCHEMA}".steadfast_`));
+    } finally {
+      await client.end();
+    }
+  } else {
+    const sqlite = new BetterSqlite(db.env.STREAM_STORAGE!.replace(/^sqlite:/, ''));
+    sqlite.exec(sql.replaceAll('{p}', 'steadfast_'));
+    sqlite.close();
+  }
 }
-
-const STORES: Array<{ name: string; available: boolean; create(): Promise<Store> }> = [
-  {
-    name: 'sqlite',
-    available: true,
-    async create() {
-      const tmp = tempDir();
-      const file = tmp.file();
-      return {
-        env: { FAIR_SQLITE: file },
-        adapter: () => new SqliteAdapter({ filename: file }),
-        dir: tmp.dir,
-        async exec(sql) {
-          const db = new Database(file);
-          db.exec(sql.replaceAll('{p}', 'steadfast_'));
-          db.close();
-        },
-        cleanup: async () => tmp.cleanup(),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    available: await requirePostgres(),
-    async create() {
-      const schema = await createTestSchema('sf_fair');
-      const tmp = tempDir();
-      return {
-        env: { FAIR_PG_URL: PG_URL, FAIR_SCHEMA: schema.schema },
-        adapter: () => new PostgresAdapter({ connection: PG_URL, schema: schema.schema, pool: { max: 3 } }),
-        dir: tmp.dir,
-        async exec(sql) {
-          const client = new pg.Client({ connectionString: PG_URL });
-          await client.connect();
-          try {
-            await client.query(sql.replaceAll('{p}', `"${schema.schema}".steadfast_`));
-          } finally {
-            await client.end();
-          }
-        },
-        cleanup: async () => {
-          await schema.drop();
-          tmp.cleanup();
-        },
-      };
-    },
-  },
-];
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
 
-function clientOn(store: Store): Runtime {
+function clientOn(store: Database): Runtime {
   const runtime = new Runtime({ storage: store.adapter(), logger: pino({ level: 'silent' }) });
   runtime.register(keyedJob);
   cleanups.push(() => runtime.shutdown({ timeout: 1_000 }));
@@ -123,13 +82,15 @@ function mostAtOnce(runs: Interval[], key: string): number {
   return most;
 }
 
-describe.each(STORES)('perKey queues on $name', (kind) => {
+describe.each(DATABASES)('perKey queues on $name', (kind) => {
   it.skipIf(!kind.available)(
     'two worker processes never run more than perKey.concurrency of one key at once, and a key enqueued after a backlog is not starved',
     async () => {
       const store = await kind.create();
-      cleanups.push(() => store.cleanup());
-      const ledger = join(store.dir, 'ledger.txt');
+      cleanups.push(() => store.drop());
+      const tmp = tempDir();
+      cleanups.push(async () => tmp.cleanup());
+      const ledger = join(tmp.dir, 'ledger.txt');
       const client = clientOn(store);
       await client.listWorkflows({ limit: 1 }); // migrates before the workers start
       const workers: WorkerProcess[] = [];
@@ -172,7 +133,7 @@ describe.each(STORES)('perKey queues on $name', (kind) => {
 
   it.skipIf(!kind.available)('an upgrade from schema 8: rows stored before migration 9 are claimed round-robin by the first perKey claim', async () => {
     const store = await kind.create();
-    cleanups.push(() => store.cleanup());
+    cleanups.push(() => store.drop());
     const first = store.adapter();
     await first.migrate();
     const now = Date.now();
@@ -183,7 +144,7 @@ describe.each(STORES)('perKey queues on $name', (kind) => {
     await first.createWorkflows([row('A-0', now - 50, 'A'), row('A-1', now - 40, 'A'), row('none-0', now - 30), row('B-0', now - 20, 'B'), row('A-2', now - 10, 'A')]);
     await first.close();
     // Back to schema 8: what migration 9 adds, gone.
-    await store.exec(`
+    await execRaw(store, `
       DROP INDEX {p}workflows_key_due; DROP INDEX {p}workflows_key_running; DROP TABLE {p}queue_keys; DROP TABLE {p}fair_queues;
       DELETE FROM {p}migrations WHERE version = 9;`);
     const adapter = store.adapter();

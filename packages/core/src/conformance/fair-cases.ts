@@ -24,10 +24,10 @@ export function describeFairCases(ctx: SuiteContext): void {
   const ids = (claimed: ClaimedWorkflow[]) => claimed.map((c) => c.id);
   const leaseOf = (claimed: ClaimedWorkflow, owner = 'worker-a'): Lease => ({ workflowId: claimed.id, owner, epoch: claimed.epoch });
   const other = async (): Promise<StorageAdapter> => (ctx.target.createPeer ? ctx.peer() : ctx.adapter);
-  /** Claims one at a time until nothing is due; returns the ids in claim order. */
-  async function drainOneByOne(limit?: QueueLimit): Promise<string[]> {
+  /** Claims one at a time (at `now`, default t0) until nothing is due; returns the ids in claim order. */
+  async function drainOneByOne(now = ctx.t0): Promise<string[]> {
     const order: string[] = [];
-    for (let claimed = await ctx.adapter.claim(fair(limit, { limit: 1 })); claimed.length > 0; claimed = await ctx.adapter.claim(fair(limit, { limit: 1 }))) {
+    for (let claimed = await ctx.adapter.claim(fair(undefined, { limit: 1, now })); claimed.length > 0; claimed = await ctx.adapter.claim(fair(undefined, { limit: 1, now }))) {
       order.push(...ids(claimed));
     }
     return order;
@@ -137,6 +137,34 @@ export function describeFairCases(ctx: SuiteContext): void {
       expect(running).toHaveLength(6);
     });
 
+    it('a released row (given back by its worker) holds no room of its key', async () => {
+      created = 0;
+      const cap: QueueLimit = { perKey: { concurrency: 1 } };
+      await ctx.adapter.claim(fair(cap));
+      await seed('A', 2);
+      const [a0] = await ctx.adapter.claim(fair(cap));
+      expect(a0?.id).toBe('A-0');
+      await ctx.adapter.release(leaseOf(a0!), ctx.t0 + 1);
+      // Both are due; A-1 was due first. With A-1 running, the key is at its cap again.
+      expect(ids(await ctx.adapter.claim(fair(cap, { now: ctx.t0 + 2 })))).toEqual(['A-1']);
+      expect(await ctx.adapter.claim(fair(cap, { now: ctx.t0 + 3 }))).toEqual([]);
+    });
+
+    it('combines with the queue\'s concurrency and rate limit and with the request\'s max', async () => {
+      created = 0;
+      const limits: QueueLimit = { perKey: {}, concurrency: 3, rateLimit: { max: 2, perMs: HOUR } };
+      await ctx.adapter.claim(fair(limits));
+      await seed('A', 3);
+      await seed('B', 3);
+      // The rate admits 2 first starts: one per key.
+      expect(ids(await ctx.adapter.claim(fair(limits, { limit: 10 })))).toEqual(['A-0', 'B-0']);
+      expect(await ctx.adapter.claim(fair(limits, { limit: 10 }))).toEqual([]);
+      // Without the rate, the queue's concurrency (3, two running) and the request's max (1) hold.
+      const noRate: QueueLimit = { perKey: {}, concurrency: 3, max: 1 };
+      expect(ids(await ctx.adapter.claim(fair(noRate, { limit: 10 })))).toEqual(['A-1']);
+      expect(await ctx.adapter.claim(fair({ perKey: {}, concurrency: 3 }, { limit: 10 }))).toEqual([]);
+    });
+
     it('a key whose rows all finished leaves the ring, and comes back at the back with new work (or a retry)', async () => {
       created = 0;
       await ctx.adapter.claim(fair());
@@ -149,15 +177,7 @@ export function describeFairCases(ctx: SuiteContext): void {
       expect(await ctx.adapter.claim(fair({ perKey: {} }, { now: ctx.t0 + 2 }))).toEqual([]);
       await seed('B', 1);
       await ctx.adapter.retryWorkflow('A-0', ctx.t0 + 3);
-      expect(await drainOneByOneAt(ctx.t0 + 4)).toEqual(['B-1', 'A-0']);
+      expect(await drainOneByOne(ctx.t0 + 4)).toEqual(['B-1', 'A-0']);
     });
   });
-
-  async function drainOneByOneAt(now: number): Promise<string[]> {
-    const order: string[] = [];
-    for (let claimed = await ctx.adapter.claim(fair(undefined, { limit: 1, now })); claimed.length > 0; claimed = await ctx.adapter.claim(fair(undefined, { limit: 1, now }))) {
-      order.push(...ids(claimed));
-    }
-    return order;
-  }
 }

@@ -29,9 +29,10 @@ export const VERSION_FILTER = '(:versions::text[] IS NULL OR version IS NULL OR 
 
 /**
  * What a claim does with the rows its `due` CTE locked (id, status, next_at, started_at, priority): takes
- * their leases, writes their events and returns what their executions need.
+ * their leases, writes their events and returns what their executions need. `more`: further CTEs
+ * (`, name AS (...)`) that run in the same statement.
  */
-export const CLAIM_TAIL = `), claimed AS (
+export const claimTail = (more = '') => `), claimed AS (
     UPDATE {wf} w SET status = 'running', lease_owner = :owner, lease_epoch = w.lease_epoch + 1,
            next_at = {now_db} + :leaseMs::bigint, attempts = w.attempts + 1,
            recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' AND w.lease_owner IS DISTINCT FROM :owner THEN 1 ELSE 0 END),
@@ -44,7 +45,7 @@ export const CLAIM_TAIL = `), claimed AS (
     SELECT id, CASE previous WHEN 'running' THEN 'recovered' WHEN 'sleeping' THEN 'woke' ELSE 'claimed' END, NULL,
            json_build_object('owner', :owner::text, 'epoch', lease_epoch)::text, :now::bigint
       FROM claimed
-  )
+  )${more}
   SELECT c.id, c.name, c.kind, c.queue, c.lease_epoch, c.attempts, c.recovery_attempts, c.due_at, c.first_start, c.priority, c.args, c.deadline_at,
          CASE WHEN c.first_start THEN NULL ELSE
            (SELECT coalesce(json_agg(s ORDER BY s.seq), '[]'::json) FROM {steps} s WHERE s.workflow_id = c.id) END AS steps,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { fairKeysVisited, planFairClaim, type ClaimedWorkflow, type ClaimRequest, type FairKey } from '@steadfast/core/adapter';
-import { CLAIM_TAIL, toClaimed, VERSION_FILTER, type ClaimRow, type Starts } from './claim-common.js';
+import { claimTail, toClaimed, VERSION_FILTER, type ClaimRow, type Starts } from './claim-common.js';
 import type { PostgresDatabase } from '../postgres-database.js';
 
 /**
@@ -61,11 +61,18 @@ function headsSql(starts: Starts): string {
 }
 const HEADS = { first: headsSql('first'), resumed: headsSql('resumed'), any: headsSql('any') };
 
-/** The claim of the rows chosen, by id. */
+/** Moves keys to the back of the ring, in the order given (after the highest turn). */
+const MOVE_BACK_CTE = `moved AS (
+    UPDATE {queue_keys} q SET turn = (SELECT max(turn) FROM {queue_keys} WHERE queue = :queue) + g.ord
+      FROM unnest(:moved::text[]) WITH ORDINALITY AS g(key, ord)
+     WHERE q.queue = :queue AND q.key = g.key
+  )`;
+
+/** The claim of the rows chosen, by id, with the move of the keys served (and stepped over) to the back. */
 const CLAIM_IDS = `
   WITH due AS (
     SELECT id, status, next_at, started_at, priority FROM {wf} WHERE id = ANY(:ids::text[])
-  ${CLAIM_TAIL}`;
+  ${claimTail(`, ${MOVE_BACK_CTE}`)}`;
 
 /** Keys found empty leave the ring unless a row came for them since the ring was read (their `seq` moved on). */
 const DELETE_EMPTY = `
@@ -74,10 +81,7 @@ const DELETE_EMPTY = `
      AND NOT EXISTS (SELECT 1 FROM {wf} w WHERE w.queue = :queue AND w.concurrency_key = e.key AND w.status IN ('pending', 'sleeping', 'running'))
   RETURNING q.key`;
 
-const MOVE_BACK = `
-  UPDATE {queue_keys} q SET turn = (SELECT max(turn) FROM {queue_keys} WHERE queue = :queue) + g.ord
-    FROM unnest(:keys::text[]) WITH ORDINALITY AS g(key, ord)
-   WHERE q.queue = :queue AND q.key = g.key`;
+const MOVE_BACK = `WITH ${MOVE_BACK_CTE} SELECT 1`;
 
 const marked = new WeakMap<PostgresDatabase, Map<string, number>>();
 
@@ -109,14 +113,16 @@ export async function claimFair(
     if (row.id !== null) keys.at(-1)!.rows.push(row.id);
   }
   const plan = planFairClaim(keys, limit);
-  const claimed = plan.take.length === 0 ? [] : await database.rows<ClaimRow>(CLAIM_IDS, { ids: plan.take, owner, leaseMs, now }, trx);
+  // Empty keys first: the ones deleted are not moved.
   const deleted = new Set(
     plan.empty.length === 0
       ? []
       : (await database.rows<{ key: string }>(DELETE_EMPTY, { queue, keys: plan.empty.map((e) => e.key), seqs: plan.empty.map((e) => e.seq) }, trx)).map((row) => row.key),
   );
   const moved = plan.moved.filter((key) => !deleted.has(key));
-  if (moved.length > 0) await database.rows(MOVE_BACK, { queue, keys: moved }, trx);
+  let claimed: ClaimRow[] = [];
+  if (plan.take.length > 0) claimed = await database.rows<ClaimRow>(CLAIM_IDS, { ids: plan.take, owner, leaseMs, now, queue, moved }, trx);
+  else if (moved.length > 0) await database.rows(MOVE_BACK, { queue, moved }, trx);
   const order = new Map(plan.take.map((id, i) => [id, i]));
   return claimed.map(toClaimed).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }

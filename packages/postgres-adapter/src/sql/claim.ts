@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit } from '@steadfast/core/adapter';
 import { claimFair } from './claim-fair.js';
-import { CLAIM_TAIL, toClaimed, VERSION_FILTER, type ClaimRow, type Starts } from './claim-common.js';
+import { claimTail, toClaimed, VERSION_FILTER, type ClaimRow, type Starts } from './claim-common.js';
 import type { PostgresDatabase } from '../postgres-database.js';
 
 /**
@@ -43,7 +43,7 @@ function claimSql(queueCount: number, starts: Starts): string {
   WITH RECURSIVE ${priorities.join(', ')},
   due AS (
       ${due}
-  ${CLAIM_TAIL}`;
+  ${claimTail()}`;
 }
 
 /** Statement texts by number of queues and kind of start, made once each. */

@@ -216,6 +216,10 @@ describe.each(ADAPTERS.filter((a) => a.available))('scheduling and flow control 
       expect(() => r.queue('q', { concurrency: 0 })).toThrow('invalid concurrency of queue q: 0');
       expect(() => r.queue('q', { rateLimit: { max: 5, per: 'soon' } })).toThrow('invalid rateLimit.per of queue q "soon"');
       expect(() => r.queue('q', { burst: 3 } as never)).toThrow('unknown option "burst" of queue q');
+      expect(() => r.queue('q', { perKey: { concurrency: 0 } })).toThrow('invalid perKey.concurrency of queue q: 0');
+      expect(() => r.queue('q', { perKey: { concurency: 2 } } as never)).toThrow('unknown option "concurency" of perKey of queue q; known: concurrency');
+      expect(() => r.queue('q', { perKey: 2 } as never)).toThrow('invalid perKey of queue q: expected { concurrency? }, got 2');
+      expect(() => r.queue('q', { perKey: {}, burst: 3 } as never)).toThrow('known: concurrency, workerConcurrency, rateLimit, perKey');
       expect(() => r.queue('', {})).toThrow('invalid queue name: it is empty');
     });
   });

@@ -6,12 +6,13 @@ import s4 from './s4-timers.mjs';
 import s5 from './s5-scale.mjs';
 import s6 from './s6-recovery.mjs';
 import s7 from './s7-hosts.mjs';
+import s8 from './s8-fairness.mjs';
 import s9 from './s9-idle.mjs';
 
 /**
  * Scenario id -> `async ({ adapter, runs, context }) => ({ params, runs: [figures per run], detail? })`, in the
  * order `npm run bench` runs them. A scenario that cannot run here returns `params.skipped` (the reason) and
- * no runs. (S8, fairness, is being added on another branch.)
+ * no runs.
  */
 export const SCENARIOS = {
   S0: s0,
@@ -22,6 +23,7 @@ export const SCENARIOS = {
   S5: s5,
   S6: s6,
   S7: s7,
+  S8: s8,
   S9: s9,
 };
 

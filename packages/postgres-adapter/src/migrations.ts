@@ -118,6 +118,24 @@ const MIGRATIONS: string[] = [
      created_at bigint NOT NULL,
      PRIMARY KEY (workflow_id, key, position)
    );`,
+  // 9: fairness between concurrency keys (queues with perKey). queue_keys is each queue's ring of keys with
+  // unfinished rows, served in `turn` order; `seq` is bumped by every insert for the key, so a claim deletes
+  // an entry it found empty only if no row came meanwhile. fair_queues marks the queues a perKey worker
+  // claims: only their keys enter rings, and a row created there without a key is stored with the key ''
+  // (one key of its own); a worker marking a queue enters the keys of its unfinished rows. The two
+  // indexes hold keyed rows only, so rows without a key cost nothing more to write.
+  `CREATE TABLE {table:queue_keys} (
+     queue text NOT NULL,
+     key text NOT NULL,
+     turn bigint NOT NULL,
+     seq bigint NOT NULL DEFAULT 0,
+     PRIMARY KEY (queue, key)
+   );
+   CREATE INDEX {prefix}queue_keys_turn ON {table:queue_keys} (queue, turn, key);
+   CREATE TABLE {table:fair_queues} (queue text PRIMARY KEY);
+   CREATE INDEX {prefix}workflows_key_due ON {wf} (queue, concurrency_key, priority DESC, next_at)
+     WHERE concurrency_key IS NOT NULL AND status IN ('pending', 'sleeping', 'running');
+   CREATE INDEX {prefix}workflows_key_running ON {wf} (queue, concurrency_key) WHERE concurrency_key IS NOT NULL AND status = 'running';`,
 ];
 
 /**

@@ -35,14 +35,14 @@ interface Compiled {
  * serves transactional steps, whose bodies get a knex transaction, migrations, and the application's own
  * queries through `adapter.knex`. The LISTEN connection belongs to the listener.
  *
- * SQL is written with `{wf}`, `{steps}`, `{events}`, `{signals}`, `{schedules}`, `{queue_starts}` and
- * `{now_db}` placeholders, expanded and compiled once per text. Connection failures come back as
+ * SQL is written with `{wf}`, `{steps}`, `{events}`, `{signals}`, `{schedules}`, `{queue_starts}`,
+ * `{queue_keys}`, `{fair_queues}` and `{now_db}` placeholders, expanded and compiled once per text. Connection failures come back as
  * `StorageUnavailableError` so the runtime waits them out.
  */
 export class PostgresDatabase {
   private readonly compiled = new Map<string, Compiled>();
   private readonly batchers = new Map<string, Batcher<any, any>>();
-  readonly tables: { wf: string; steps: string; events: string; signals: string; schedules: string; queueStarts: string; migrations: string };
+  readonly tables: { wf: string; steps: string; events: string; signals: string; schedules: string; queueStarts: string; queueKeys: string; fairQueues: string; migrations: string };
 
   constructor(
     /** The runtime's statements (see {@link Connections}). */
@@ -55,7 +55,7 @@ export class PostgresDatabase {
     readonly channel: string,
   ) {
     const q = (table: string) => `"${schema}"."${prefix}${table}"`;
-    this.tables = { wf: q('workflows'), steps: q('steps'), events: q('events'), signals: q('signals'), schedules: q('schedules'), queueStarts: q('queue_starts'), migrations: q('migrations') };
+    this.tables = { wf: q('workflows'), steps: q('steps'), events: q('events'), signals: q('signals'), schedules: q('schedules'), queueStarts: q('queue_starts'), queueKeys: q('queue_keys'), fairQueues: q('fair_queues'), migrations: q('migrations') };
   }
 
   /** The SQL text with table names and the database clock filled in. */
@@ -67,6 +67,8 @@ export class PostgresDatabase {
       .replaceAll('{signals}', this.tables.signals)
       .replaceAll('{schedules}', this.tables.schedules)
       .replaceAll('{queue_starts}', this.tables.queueStarts)
+      .replaceAll('{queue_keys}', this.tables.queueKeys)
+      .replaceAll('{fair_queues}', this.tables.fairQueues)
       .replaceAll('{now_db}', DB_NOW);
   }
 

@@ -127,6 +127,24 @@ const MIGRATIONS: Array<string | ((database: SqliteDatabase) => void)> = [
        ) WITHOUT ROWID;`.replaceAll('{p}', database.prefix),
     );
   },
+  // 9: fairness between concurrency keys (queues with perKey). queue_keys is each queue's ring of keys with
+  // unfinished rows, served in `turn` order (`seq` as on PostgreSQL: bumped by every insert for the key).
+  // fair_queues marks the queues a perKey worker claims: only their keys enter rings, and a row created there
+  // without a key is stored with the key '' (one key of its own); a worker marking a queue enters the keys of
+  // its unfinished rows. The two indexes hold keyed rows only, so rows without a key cost nothing
+  // more to write.
+  `CREATE TABLE {p}queue_keys (
+     queue TEXT NOT NULL,
+     key TEXT NOT NULL,
+     turn INTEGER NOT NULL,
+     seq INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (queue, key)
+   ) WITHOUT ROWID;
+   CREATE INDEX {p}queue_keys_turn ON {p}queue_keys (queue, turn, key);
+   CREATE TABLE {p}fair_queues (queue TEXT PRIMARY KEY) WITHOUT ROWID;
+   CREATE INDEX {p}workflows_key_due ON {p}workflows (queue, concurrency_key, priority DESC, next_at)
+     WHERE concurrency_key IS NOT NULL AND status IN ('pending', 'sleeping', 'running');
+   CREATE INDEX {p}workflows_key_running ON {p}workflows (queue, concurrency_key) WHERE concurrency_key IS NOT NULL AND status = 'running';`,
 ];
 
 /**

@@ -14,6 +14,7 @@ import { describeClaimCases } from './claim-cases.js';
 import { SuiteContext, type ConformanceTarget } from './context.js';
 import { describeDedupeCases } from './dedupe-cases.js';
 import { describeExecutionCases } from './execution-cases.js';
+import { describeFairCases } from './fair-cases.js';
 import { describeFencingCases } from './fencing-cases.js';
 import { describeInspectionCases } from './inspection-cases.js';
 import { describePublicationCases } from './publication-cases.js';
@@ -67,6 +68,7 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
     describeTransactionCases(ctx);
     describeDedupeCases(ctx);
     describeQueueLimitCases(ctx);
+    describeFairCases(ctx);
     describeScheduleCases(ctx);
     describeStatsCases(ctx);
     describeInspectionCases(ctx);

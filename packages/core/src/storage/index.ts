@@ -16,6 +16,8 @@ export { KeyedListeners } from './keyed-listeners.js';
 export { MAX_SELECTED_IDS } from './workflow-selection.js';
 export { LATENCY_BOUNDS_MS, latencyClass, latencyClassSql, foldActivityGroups, emptyActivityRow } from './latency-classes.js';
 export type { ActivityGroupRow } from './latency-classes.js';
+export { NO_KEY, fairKeysVisited, planFairClaim } from './fair-claim.js';
+export type { FairKey, FairPlan } from './fair-claim.js';
 export { bindOperations } from './operations.js';
 export type { OperationsOn, StorageOperations } from './operations.js';
 export { toWorkflowRecord, toStepRecord, toEventRecord, toScheduleRecord } from './rows.js';

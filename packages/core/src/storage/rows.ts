@@ -86,7 +86,8 @@ export function toWorkflowRecord(row: WorkflowRow): WorkflowRecord {
     nextAt: int(row.next_at),
     deadlineAt: int(row.deadline_at),
     dedupeKey: row.dedupe_key,
-    concurrencyKey: row.concurrency_key ?? null,
+    // '' is the key of rows stored without one in a queue with perKey (see QueueLimit.perKey).
+    concurrencyKey: row.concurrency_key || null,
     leaseOwner: row.lease_owner,
     leaseEpoch: Number(row.lease_epoch),
     attempts: row.attempts,

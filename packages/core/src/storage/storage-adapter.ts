@@ -445,6 +445,12 @@ export interface QueueLimit {
   rateLimit?: { max: number; perMs: number };
   /** At most this many claimed from the queue by this request (the worker's own per-queue room). */
   max?: number;
+  /**
+   * Fairness between concurrency keys: the queue's due rows are claimed round-robin across its keys (rows
+   * without a key are one key), at most `concurrency` running per key across workers. Claims read about
+   * `fairKeysVisited(limit)` keys, not all of them (see fair-claim.ts).
+   */
+  perKey?: { concurrency?: number };
 }
 
 /** A claimed workflow. */

@@ -370,6 +370,7 @@ export class Worker {
       const limit: QueueLimit = {};
       if (options.concurrency !== undefined) limit.concurrency = options.concurrency;
       if (options.rateLimit) limit.rateLimit = options.rateLimit;
+      if (options.perKey) limit.perKey = options.perKey;
       if (options.workerConcurrency !== undefined) {
         const active = [...this.active.values()].filter((slot) => slot.queue === queue).length;
         limit.max = Math.max(0, options.workerConcurrency - active);

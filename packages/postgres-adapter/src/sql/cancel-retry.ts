@@ -2,6 +2,7 @@ import type { WorkflowRecord } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
 import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
+import { enterKeys, keyOf } from './queue-keys.js';
 
 const ALL_STATUSES = ['pending', 'running', 'sleeping', 'completed', 'failed', 'cancelled'];
 
@@ -86,8 +87,12 @@ export async function retryWorkflow(database: PostgresDatabase, id: string, now:
     const discarded = failed?.seq ?? null;
     if (discarded !== null) await database.rows('DELETE FROM {steps} WHERE workflow_id = ? AND seq = ?', [id, discarded], trx);
     const [after] = await database.rows<WorkflowRow>(
-      `UPDATE {wf} SET status = 'pending', next_at = ?, error = NULL, finished_at = NULL, recovery_attempts = 0, updated_at = ?
-        WHERE id = ? RETURNING *`,
+      `WITH ins AS (
+         UPDATE {wf} w SET status = 'pending', next_at = ?, error = NULL, finished_at = NULL, recovery_attempts = 0, updated_at = ?,
+                concurrency_key = ${keyOf('w.concurrency_key', 'w.queue')}
+          WHERE id = ? RETURNING *
+       ), ${enterKeys('ins')}
+       SELECT * FROM ins`,
       [now, now, id],
       trx,
     );

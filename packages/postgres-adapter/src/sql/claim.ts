@@ -1,30 +1,8 @@
 import type pg from 'pg';
-import { toStepRecord, type ClaimedWorkflow, type ClaimFilter, type ClaimRequest, type QueueLimit, type StepRow, type WorkflowKind } from '@steadfast/core/adapter';
-import { retriesFrom } from './load-execution.js';
+import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit } from '@steadfast/core/adapter';
+import { claimFair } from './claim-fair.js';
+import { claimTail, toClaimed, VERSION_FILTER, type ClaimRow, type Starts } from './claim-common.js';
 import type { PostgresDatabase } from '../postgres-database.js';
-
-interface ClaimRow {
-  id: string;
-  name: string;
-  kind: string;
-  queue: string;
-  lease_epoch: string;
-  attempts: number;
-  recovery_attempts: number;
-  due_at: string;
-  first_start: boolean;
-  priority: number;
-  args: string;
-  deadline_at: string | null;
-  steps: StepRow[] | null;
-  retries: Array<{ seq: number; data: string }> | null;
-}
-
-/**
- * A pinned worker claims its versions and unpinned runs; an unpinned one (`:versions` null) every run. A
- * residual check on the rows the index has found, like the name check, so the statement stays one text.
- */
-const VERSION_FILTER = '(:versions::text[] IS NULL OR version IS NULL OR version = ANY(:versions::text[]))';
 
 /**
  * Claims due workflows with FOR UPDATE SKIP LOCKED (concurrent workers take disjoint rows without waiting),
@@ -36,12 +14,6 @@ const VERSION_FILTER = '(:versions::text[] IS NULL OR version IS NULL OR version
  * probe per priority), and within each reads the due rows in `next_at` order, stopping at `limit`. Pending and
  * sleeping rows are due by the runtime's `now`; a running row is claimable once its lease has expired by the
  * database clock. The claim writes its event in the same statement.
- *
- * The UPDATE also looks its rows up by primary key (`w.id = ANY(ARRAY(SELECT id FROM due))`) for the generic
- * plan (the adapter's statements are planned once, without their values): not knowing LIMIT's value, that plan
- * would otherwise join the claimed rows by hashing a scan of the whole table, and JIT-compile it for its cost,
- * on every claim (`bench/tools/explain-claim-generic.mjs`: 24 ms with 60,000 rows, ~1 s with 300,000 or
- * 1,000,000; 0.15-1 ms with the lookup).
  */
 function claimSql(queueCount: number, starts: Starts): string {
   const which = starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : '';
@@ -71,33 +43,9 @@ function claimSql(queueCount: number, starts: Starts): string {
   WITH RECURSIVE ${priorities.join(', ')},
   due AS (
       ${due}
-  ), claimed AS (
-    UPDATE {wf} w SET status = 'running', lease_owner = :owner, lease_epoch = w.lease_epoch + 1,
-           next_at = {now_db} + :leaseMs::bigint, attempts = w.attempts + 1,
-           recovery_attempts = w.recovery_attempts + (CASE WHEN due.status = 'running' AND w.lease_owner IS DISTINCT FROM :owner THEN 1 ELSE 0 END),
-           started_at = coalesce(w.started_at, :now::bigint), updated_at = :now::bigint
-      FROM due WHERE w.id = due.id AND w.id = ANY(ARRAY(SELECT id FROM due))
-    RETURNING w.id, w.name, w.kind, w.queue, w.lease_epoch, w.attempts, w.recovery_attempts, w.args, w.deadline_at,
-              due.status AS previous, due.next_at AS due_at, due.started_at IS NULL AS first_start, due.priority
-  ), ev AS (
-    INSERT INTO {events} (workflow_id, type, seq, data, at)
-    SELECT id, CASE previous WHEN 'running' THEN 'recovered' WHEN 'sleeping' THEN 'woke' ELSE 'claimed' END, NULL,
-           json_build_object('owner', :owner::text, 'epoch', lease_epoch)::text, :now::bigint
-      FROM claimed
-  )
-  SELECT c.id, c.name, c.kind, c.queue, c.lease_epoch, c.attempts, c.recovery_attempts, c.due_at, c.first_start, c.priority, c.args, c.deadline_at,
-         CASE WHEN c.first_start THEN NULL ELSE
-           (SELECT coalesce(json_agg(s ORDER BY s.seq), '[]'::json) FROM {steps} s WHERE s.workflow_id = c.id) END AS steps,
-         CASE WHEN c.first_start THEN NULL ELSE
-           (SELECT coalesce(json_agg(json_build_object('seq', e.seq, 'data', e.data) ORDER BY e.id), '[]'::json)
-              FROM {events} e
-             WHERE e.workflow_id = c.id AND e.type = 'retry_scheduled'
-               AND e.id > coalesce((SELECT max(id) FROM {events} WHERE workflow_id = c.id AND type = 'retried'), 0)) END AS retries
-    FROM claimed c`;
+  ${claimTail()}`;
 }
 
-/** Which rows a claim may take: first starts (held to a rate limit), resumed ones (woken, released, recovered), or any. */
-type Starts = 'first' | 'resumed' | 'any';
 /** Statement texts by number of queues and kind of start, made once each. */
 const CLAIM = new Map<string, string>();
 const claimText = (queueCount: number, starts: Starts) => {
@@ -137,28 +85,12 @@ async function claimFrom(
   const rows = await database.rows<ClaimRow>(claimText(queues.length, starts), bindings, trx);
   // In claim order: an UPDATE returns its rows in no particular order.
   rows.sort((a, b) => b.priority - a.priority || Number(a.due_at) - Number(b.due_at));
-  return rows.map((row) => ({
-    id: row.id,
-    name: row.name,
-    kind: row.kind as WorkflowKind,
-    queue: row.queue,
-    epoch: Number(row.lease_epoch),
-    attempts: row.attempts,
-    recoveryAttempts: row.recovery_attempts,
-    dueAt: Number(row.due_at),
-    firstStart: row.first_start,
-    state: {
-      args: row.args,
-      deadlineAt: row.deadline_at === null ? null : Number(row.deadline_at),
-      steps: (row.steps ?? []).map(toStepRecord),
-      retries: retriesFrom(row.retries ?? []),
-    },
-  }));
+  return rows.map(toClaimed);
 }
 
 /**
  * A queue with shared limits is claimed under a transaction-scoped advisory lock on the queue, so workers
- * count running workflows and recent starts and claim within the limits one at a time.
+ * count running workflows (per key too) and recent starts and claim within the limits one at a time.
  */
 async function claimLimited(database: PostgresDatabase, request: ClaimRequest, queue: string, limit: QueueLimit, remaining: number): Promise<ClaimedWorkflow[]> {
   return database.transaction(async (trx) => {
@@ -181,8 +113,10 @@ async function claimLimited(database: PostgresDatabase, request: ClaimRequest, q
       newStarts = limit.rateLimit.max - row!.starts;
     }
     // Workflows that started already are not held to the rate: they take the room first.
-    const resumed = await claimFrom(database, request, [queue], room, trx, limit.rateLimit ? 'resumed' : 'any');
-    const first = limit.rateLimit ? await claimFrom(database, request, [queue], Math.min(room - resumed.length, newStarts), trx, 'first') : [];
+    const take = (count: number, starts: Starts) =>
+      limit.perKey ? claimFair(database, request, queue, limit.perKey, count, trx, starts) : claimFrom(database, request, [queue], count, trx, starts);
+    const resumed = await take(room, limit.rateLimit ? 'resumed' : 'any');
+    const first = limit.rateLimit ? await take(Math.min(room - resumed.length, newStarts), 'first') : [];
     if (first.length > 0) {
       await database.rows('INSERT INTO {queue_starts} (queue, at) SELECT ?, {now_db} FROM generate_series(1, ?)', [queue, first.length], trx);
     }

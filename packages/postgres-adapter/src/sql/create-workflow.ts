@@ -2,6 +2,7 @@ import { LeaseLostError, type CreatedWorkflow, type CreateWorkflowResult, type L
 import type { PostgresDatabase } from '../postgres-database.js';
 import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
+import { enterKeys, keyOf } from './queue-keys.js';
 
 /**
  * Inserts many workflows unless their ids exist, with their `created` events, stored claimed for the starts
@@ -18,7 +19,7 @@ const CREATE_MANY = `
     INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key,
                       lease_owner, lease_epoch, attempts, started_at, created_at, updated_at)
     SELECT id, name, kind, version, queue, priority, CASE WHEN owner IS NULL THEN 'pending' ELSE 'running' END, args, parent_id,
-           CASE WHEN owner IS NULL THEN next_at ELSE {now_db} + lease_ms END, deadline_at, dedupe_key, concurrency_key,
+           CASE WHEN owner IS NULL THEN next_at ELSE {now_db} + lease_ms END, deadline_at, dedupe_key, ${keyOf('concurrency_key', 'input.queue')},
            owner, CASE WHEN owner IS NULL THEN 0 ELSE 1 END, CASE WHEN owner IS NULL THEN 0 ELSE 1 END, CASE WHEN owner IS NULL THEN NULL ELSE now END,
            now, now
       FROM input ORDER BY ord
@@ -31,7 +32,7 @@ const CREATE_MANY = `
     UNION ALL
     SELECT ins.id, 'claimed', NULL, json_build_object('owner', ins.lease_owner, 'epoch', ins.lease_epoch)::text, ins.created_at
       FROM ins WHERE ins.lease_owner IS NOT NULL
-  )
+  ), ${enterKeys('ins')}
   SELECT ins.*, (SELECT pg_notify(:channel, min(next_at)::text) FROM ins WHERE lease_owner IS NULL HAVING count(*) > 0) AS notified FROM ins`;
 
 async function insertMany(database: PostgresDatabase, inputs: NewWorkflow[]): Promise<Array<WorkflowRow | null>> {
@@ -112,14 +113,14 @@ const CREATE_CHILD = `
     SELECT id FROM {wf} WHERE id = :parentId AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'running' FOR SHARE
   ), ins AS (
     INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
-    SELECT :id, :name, :kind, :version, :queue, :priority::int, 'pending', :args, parent.id, :nextAt::bigint, :deadlineAt::bigint, NULL, :concurrencyKey::text,
-           :now::bigint, :now::bigint
+    SELECT :id, :name, :kind, :version, :queue, :priority::int, 'pending', :args, parent.id, :nextAt::bigint, :deadlineAt::bigint, NULL,
+           ${keyOf(':concurrencyKey::text', ':queue')}, :now::bigint, :now::bigint
       FROM parent
     ON CONFLICT DO NOTHING RETURNING *
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
     SELECT id, 'created', NULL, json_build_object('name', name, 'queue', queue, 'startAt', next_at)::text, created_at FROM ins
-  )
+  ), ${enterKeys('ins')}
   SELECT f.fenced, ins.*, (SELECT pg_notify(:channel, next_at::text) FROM ins) AS notified
     FROM (SELECT count(*)::int AS fenced FROM parent) f LEFT JOIN ins ON true`;
 
@@ -137,18 +138,21 @@ async function createChild(database: PostgresDatabase, w: NewWorkflow, lease: Le
   return { created: false, record: existing };
 }
 
+const CREATE_ONE = `
+  WITH ins AS (
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ${keyOf('?::text', '?')}, ?, ?) ON CONFLICT DO NOTHING RETURNING *
+  ), ev AS (
+    INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, 'created', NULL, ?, ? FROM ins
+  ), ${enterKeys('ins')}
+  SELECT ins.*, pg_notify(?, ins.next_at::text) AS notified FROM ins`;
+
 /** One start on its own, with deduplication and debounce. */
 async function createOne(database: PostgresDatabase, w: NewWorkflow): Promise<CreateWorkflowResult> {
   const [inserted] = await database.rows<WorkflowRow>(
-    `WITH ins AS (
-       INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *
-     ), ev AS (
-       INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT id, 'created', NULL, ?, ? FROM ins
-     )
-     SELECT ins.*, pg_notify(?, ins.next_at::text) AS notified FROM ins`,
+    CREATE_ONE,
     [
-      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.concurrencyKey ?? null, w.now, w.now,
+      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.concurrencyKey ?? null, w.queue, w.now, w.now,
       JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now,
       database.channel,
     ],

@@ -1,6 +1,7 @@
 import type { CreateWorkflowResult, ForkRequest, SetVersionRequest, WorkflowRow } from '@steadfast/core/adapter';
 import type { PostgresDatabase } from '../postgres-database.js';
 import { getWorkflow, toRecord } from './read-workflows.js';
+import { enterKeys, keyOf } from './queue-keys.js';
 
 /**
  * A new pending workflow with copies of the source's checkpoints before `fromStep`, its `created` event
@@ -9,9 +10,9 @@ import { getWorkflow, toRecord } from './read-workflows.js';
  */
 const FORK = `
   WITH source AS (SELECT * FROM {wf} WHERE id = :sourceId), ins AS (
-    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, created_at, updated_at, started_at)
-    SELECT :id, name, kind, :version, queue, priority, 'pending', args, NULL, :now::bigint, :deadlineAt::bigint, :now::bigint, :now::bigint,
-           CASE WHEN :fromStep::int > 0 THEN :now::bigint END FROM source
+    INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, concurrency_key, created_at, updated_at, started_at)
+    SELECT :id, name, kind, :version, queue, priority, 'pending', args, NULL, :now::bigint, :deadlineAt::bigint, ${keyOf('NULL::text', 'source.queue')},
+           :now::bigint, :now::bigint, CASE WHEN :fromStep::int > 0 THEN :now::bigint END FROM source
     ON CONFLICT DO NOTHING RETURNING *
   ), st AS (
     INSERT INTO {steps} (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)
@@ -22,7 +23,7 @@ const FORK = `
     SELECT ins.id, 'created', NULL, json_build_object('name', ins.name, 'queue', ins.queue, 'startAt', ins.next_at, 'forkedFrom', :sourceId::text, 'fromStep', :fromStep::int)::text, :now::bigint FROM ins
     UNION ALL
     SELECT :sourceId, 'forked', :fromStep::int, json_build_object('to', ins.id)::text, :now::bigint FROM ins
-  )
+  ), ${enterKeys('ins')}
   SELECT ins.*, pg_notify(:channel, ins.next_at::text) AS notified, (SELECT count(*) FROM source) AS sources FROM ins`;
 
 export async function forkWorkflow(database: PostgresDatabase, request: ForkRequest): Promise<CreateWorkflowResult | undefined> {

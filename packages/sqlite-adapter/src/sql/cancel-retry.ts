@@ -1,5 +1,6 @@
 import type { WorkflowRecord } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
+import { enterKey, keyFor } from './queue-keys.js';
 import { getWorkflow } from './read-workflows.js';
 
 /**
@@ -38,12 +39,14 @@ export function retryWorkflow(database: SqliteDatabase, id: string, now: number)
       .get(id) as { seq: number | null } | undefined;
     const discarded = failed?.seq ?? null;
     if (discarded !== null) database.sql('DELETE FROM {p}steps WHERE workflow_id = ? AND seq = ?').run(id, discarded);
+    const keyed = keyFor(database, before.queue, before.concurrencyKey);
     database
       .sql(
         `UPDATE {p}workflows SET status = 'pending', next_at = ?, error = NULL, finished_at = NULL, recovery_attempts = 0,
-           updated_at = ? WHERE id = ?`,
+           concurrency_key = ?, updated_at = ? WHERE id = ?`,
       )
-      .run(now, now, id);
+      .run(now, keyed.key, now, id);
+    if (keyed.fair) enterKey(database, before.queue, keyed.key!);
     database.event(id, 'retried', discarded, JSON.stringify({ discardedStep: discarded }), now);
     return getWorkflow(database, id);
   });

@@ -1,35 +1,21 @@
 import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, QueueLimit, WorkflowKind } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
 import { checkpoints } from './load-execution.js';
-
-/** What a claim reads of a due row. */
-interface DueRow {
-  id: string;
-  status: string;
-  next_at: number;
-  started_at: number | null;
-  lease_owner: string | null;
-  priority: number;
-}
+import { fairDueRows } from './claim-fair.js';
+import { startsFilter, VERSION_FILTER, versionsJson, type DueRow, type Starts } from './claim-filter.js';
 
 /**
  * The due rows of one queue at one priority, in due order, from the partial claim-order index: a range read
  * that stops at `limit`.
  */
 function dueAt(starts: Starts): string {
-  const which = starts === 'first' ? ' AND started_at IS NULL' : starts === 'resumed' ? ' AND started_at IS NOT NULL' : '';
+  const which = startsFilter(starts);
   return `SELECT id, status, next_at, started_at, lease_owner, priority FROM {p}workflows INDEXED BY {p}workflows_due
      WHERE queue = @queue AND priority = @priority AND next_at IS NOT NULL AND next_at <= @now
        AND status IN ('pending', 'sleeping', 'running') AND name IN (SELECT value FROM json_each(@names))${which}
        AND ${VERSION_FILTER}
      ORDER BY next_at LIMIT @limit`;
 }
-
-/**
- * A pinned worker claims its versions and unpinned runs; an unpinned one (`@versions` null) every run. A
- * residual check on rows the index has found, like the name check, so the statement stays one text.
- */
-const VERSION_FILTER = '(@versions IS NULL OR version IS NULL OR version IN (SELECT value FROM json_each(@versions)))';
 
 /** The priorities of a queue's unfinished rows, highest first: one index probe each (a skip scan). */
 const PRIORITIES = `
@@ -64,9 +50,6 @@ function dueRows(database: SqliteDatabase, filter: ClaimFilter, queues: readonly
   return candidates.slice(0, limit);
 }
 
-/** Which rows a claim may take: first starts (held to a rate limit), resumed ones (woken, released, recovered), or any. */
-type Starts = 'first' | 'resumed' | 'any';
-
 interface ClaimRow {
   id: string;
   name: string;
@@ -81,7 +64,7 @@ interface ClaimRow {
 
 /**
  * Claims due workflows, highest priority first, then earliest due; expired leases are recovered. A queue
- * with limits (shared concurrency, a rate limit) is claimed on its own, up to what its limits allow now;
+ * with limits (shared concurrency, a rate limit, perKey fairness) is claimed on its own, up to what its limits allow now;
  * SQLite runs one writer at a time, so counting and claiming cannot race another worker.
  */
 export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedWorkflow[] {
@@ -94,8 +77,10 @@ export function claim(database: SqliteDatabase, request: ClaimRequest): ClaimedW
       const limit = limits[queue]!;
       const { room, starts } = allowance(database, queue, limit, request.now);
       // Workflows that started already are not held to the rate: they take the room first.
-      const resumed = claimFrom(database, request, [queue], Math.min(remaining, room), limit.rateLimit ? 'resumed' : 'any');
-      const first = limit.rateLimit ? claimFrom(database, request, [queue], Math.min(remaining - resumed.length, room - resumed.length, starts), 'first') : [];
+      const resumed = claimFrom(database, request, [queue], Math.min(remaining, room), limit.rateLimit ? 'resumed' : 'any', limit.perKey);
+      const first = limit.rateLimit
+        ? claimFrom(database, request, [queue], Math.min(remaining - resumed.length, room - resumed.length, starts), 'first', limit.perKey)
+        : [];
       for (const _ of first) database.sql('INSERT INTO {p}queue_starts (queue, at) VALUES (?, ?)').run(queue, request.now);
       claimed.push(...[...resumed, ...first].map((row) => row.claimed));
       remaining -= resumed.length + first.length;
@@ -132,10 +117,12 @@ function claimFrom(
   queues: string[],
   limit: number,
   starts: Starts = 'any',
+  perKey?: { concurrency?: number },
 ): Array<{ claimed: ClaimedWorkflow; firstStart: boolean }> {
   if (limit <= 0) return [];
   const { owner, leaseMs, now } = request;
-  const due = dueRows(database, request, queues, limit, starts);
+  // A queue with perKey (claimed on its own): round-robin across its keys.
+  const due = perKey ? fairDueRows(database, request, queues[0]!, perKey, limit, starts) : dueRows(database, request, queues, limit, starts);
   return due.map(({ id, status, next_at: dueAt, started_at: startedAt, lease_owner: previousOwner }) => {
     const recovered = status === 'running';
     // Taking back our own expired lease (a stall, a storage outage) is not a crash: it does not count
@@ -188,4 +175,3 @@ export function nextDueAt(database: SqliteDatabase, filter: ClaimFilter): number
   return row.at;
 }
 
-const versionsJson = (filter: ClaimFilter) => (filter.versions === undefined ? null : JSON.stringify(filter.versions));

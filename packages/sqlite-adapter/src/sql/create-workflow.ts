@@ -2,6 +2,7 @@ import type { CreatedWorkflow, CreateWorkflowResult, NewWorkflow } from '@steadf
 import type { SqliteDatabase } from '../sqlite-database.js';
 import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
+import { enterKey, keyFor } from './queue-keys.js';
 
 /**
  * Inserts the workflow unless its id exists (idempotent start) or, with a dedupe key, a pending workflow
@@ -14,13 +15,15 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
     if (w.claimFor && w.dedupeKey == null && !w.parentLease) return createClaimed(database, w, w.claimFor);
     if (w.dedupeKey == null) {
       // The common case in one statement: inserted (and returned), or the id exists and is read back.
+      const keyed = keyFor(database, w.queue, w.concurrencyKey);
       const inserted = database
         .sql(
           `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
         )
-        .get(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.concurrencyKey ?? null, w.now, w.now) as WorkflowRow | undefined;
+        .get(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, keyed.key, w.now, w.now) as WorkflowRow | undefined;
       if (!inserted) return { created: false, record: getWorkflow(database, w.id)! };
+      if (keyed.fair) enterKey(database, w.queue, keyed.key!);
       database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
       return { created: true, record: toRecord(inserted) };
     }
@@ -37,12 +40,14 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
       }
       if (pending) return { created: false, record: toRecord(pending) };
     }
+    const keyed = keyFor(database, w.queue, w.concurrencyKey);
     database
       .sql(
         `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, w.concurrencyKey ?? null, w.now, w.now);
+      .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.dedupeKey ?? null, keyed.key, w.now, w.now);
+    if (keyed.fair) enterKey(database, w.queue, keyed.key!);
     database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
     return { created: true, record: getWorkflow(database, w.id)! };
   });
@@ -50,6 +55,7 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
 
 /** A start stored claimed by the worker of the runtime that starts it (see `claimFor`), with both events. */
 function createClaimed(database: SqliteDatabase, w: NewWorkflow, claimFor: { owner: string; leaseMs: number }): CreateWorkflowResult {
+  const keyed = keyFor(database, w.queue, w.concurrencyKey);
   const inserted = database
     .sql(
       `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key,
@@ -57,10 +63,11 @@ function createClaimed(database: SqliteDatabase, w: NewWorkflow, claimFor: { own
        VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, NULL, ?, ?, 1, 1, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
     )
     .get(
-      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.now + claimFor.leaseMs, w.deadlineAt, w.concurrencyKey ?? null,
+      w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.now + claimFor.leaseMs, w.deadlineAt, keyed.key,
       claimFor.owner, w.now, w.now, w.now,
     ) as WorkflowRow | undefined;
   if (!inserted) return { created: false, record: getWorkflow(database, w.id)! };
+  if (keyed.fair) enterKey(database, w.queue, keyed.key!);
   database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
   database.event(w.id, 'claimed', null, JSON.stringify({ owner: claimFor.owner, epoch: 1 }), w.now);
   return { created: true, record: toRecord(inserted) };
@@ -77,16 +84,18 @@ export function createWorkflows(database: SqliteDatabase, inputs: readonly NewWo
         const { created, record } = createWorkflow(database, w);
         return { created, id: record.id, name: record.name };
       }
+      const keyed = keyFor(database, w.queue, w.concurrencyKey);
       const inserted = database
         .sql(
           `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?, ?) ON CONFLICT DO NOTHING`,
         )
-        .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, w.concurrencyKey ?? null, w.now, w.now);
+        .run(w.id, w.name, w.kind, w.version, w.queue, w.priority, w.args, w.parentId, w.nextAt, w.deadlineAt, keyed.key, w.now, w.now);
       if (inserted.changes === 0) {
         const row = database.sql('SELECT name FROM {p}workflows WHERE id = ?').get(w.id) as { name: string };
         return { created: false, id: w.id, name: row.name };
       }
+      if (keyed.fair) enterKey(database, w.queue, keyed.key!);
       database.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
       return { created: true, id: w.id, name: w.name };
     }),

@@ -1,5 +1,6 @@
 import type { CreateWorkflowResult, ForkRequest, SetVersionRequest } from '@steadfast/core/adapter';
 import type { SqliteDatabase } from '../sqlite-database.js';
+import { enterKey, keyFor } from './queue-keys.js';
 import { getWorkflow } from './read-workflows.js';
 
 /** A new pending workflow with copies of the source's checkpoints before `fromStep`, in one transaction. */
@@ -10,12 +11,14 @@ export function forkWorkflow(database: SqliteDatabase, request: ForkRequest): Cr
     const existing = getWorkflow(database, request.id);
     if (existing) return { created: false, record: existing };
     const { id, now, fromStep } = request;
+    const keyed = keyFor(database, source.queue, null);
     database
       .sql(
-        `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, created_at, updated_at, started_at)
-         SELECT @id, name, kind, @version, queue, priority, 'pending', args, NULL, @now, @deadlineAt, @now, @now, @startedAt FROM {p}workflows WHERE id = @sourceId`,
+        `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, concurrency_key, created_at, updated_at, started_at)
+         SELECT @id, name, kind, @version, queue, priority, 'pending', args, NULL, @now, @deadlineAt, @key, @now, @now, @startedAt FROM {p}workflows WHERE id = @sourceId`,
       )
-      .run({ id, version: request.version, now, deadlineAt: request.deadlineAt, sourceId: source.id, startedAt: fromStep > 0 ? now : null });
+      .run({ id, version: request.version, now, deadlineAt: request.deadlineAt, key: keyed.key, sourceId: source.id, startedAt: fromStep > 0 ? now : null });
+    if (keyed.fair) enterKey(database, source.queue, keyed.key!);
     database
       .sql(
         `INSERT INTO {p}steps (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)

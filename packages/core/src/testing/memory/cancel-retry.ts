@@ -54,6 +54,7 @@ export function retryWorkflow(store: MemoryStore, id: string, now: number): Work
   r.finishedAt = null;
   r.recoveryAttempts = 0;
   r.updatedAt = now;
+  store.enterKey(r);
   store.event(id, 'retried', discarded, JSON.stringify({ discardedStep: discarded }), now);
   store.announce(now);
   return copyWorkflow(r);

@@ -1,6 +1,7 @@
 import type { ClaimedWorkflow, ClaimFilter, ClaimRequest, Lease, QueueLimit } from '../../storage/storage-adapter.js';
 import type { WorkflowRecord } from '../../foundation/types.js';
 import { UNFINISHED, type MemoryStore } from './memory-store.js';
+import { fairRows } from './claim-fair.js';
 
 function claimable(r: WorkflowRecord, filter: ClaimFilter): boolean {
   return (
@@ -23,32 +24,62 @@ export function claim(store: MemoryStore, request: ClaimRequest): ClaimedWorkflo
     .filter((r) => claimable(r, request) && r.nextAt !== null && r.nextAt <= now)
     .sort((a, b) => b.priority - a.priority || a.nextAt! - b.nextAt! || a.createdAt - b.createdAt);
   const claimed: ClaimedWorkflow[] = [];
+  for (const queue of request.queues) {
+    const queueLimit = queueLimits?.[queue];
+    if (!queueLimit?.perKey) continue;
+    for (const r of fairClaim(store, request, queue, queueLimit, limit - claimed.length, due)) claimed.push(take(store, r, owner, leaseMs, now));
+  }
   const perQueue = new Map<string, number>();
   for (const r of due) {
     if (claimed.length >= limit) break;
     const queueLimit = queueLimits?.[r.queue];
+    if (queueLimit?.perKey) continue;
     const taken = perQueue.get(r.queue) ?? 0;
     if (queueLimit && ((queueLimit.max !== undefined && taken >= queueLimit.max) || !hasRoom(store, r, queueLimit, now))) continue;
     perQueue.set(r.queue, taken + 1);
-    const before = r.status;
-    const previousOwner = r.leaseOwner;
-    const dueAt = r.nextAt!;
-    if (r.startedAt === null) store.starts.set(r.queue, [...(store.starts.get(r.queue) ?? []), now]);
-    r.status = 'running';
-    r.leaseOwner = owner;
-    r.leaseEpoch += 1;
-    r.nextAt = now + leaseMs;
-    r.attempts += 1;
-    // Taking back our own expired lease (a stall, a storage outage) is not a crash.
-    if (before === 'running' && previousOwner !== owner) r.recoveryAttempts += 1;
-    r.startedAt ??= now;
-    r.updatedAt = now;
-    // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
-    const type = before === 'running' ? 'recovered' : before === 'sleeping' ? 'woke' : 'claimed';
-    store.event(r.id, type, null, JSON.stringify({ owner, epoch: r.leaseEpoch }), now);
-    claimed.push({ id: r.id, name: r.name, kind: r.kind, queue: r.queue, epoch: r.leaseEpoch, attempts: r.attempts, recoveryAttempts: r.recoveryAttempts, dueAt });
+    claimed.push(take(store, r, owner, leaseMs, now));
   }
   return claimed;
+}
+
+/**
+ * A fair claim from a queue with perKey: its room (this request's cap, the queue's concurrency) and, with a
+ * rate limit, first starts after resumed ones within the rate, as the SQL adapters do; rows round-robin by key.
+ */
+function fairClaim(store: MemoryStore, request: ClaimRequest, queue: string, limit: QueueLimit, count: number, due: WorkflowRecord[]): WorkflowRecord[] {
+  const { now } = request;
+  let room = Math.min(count, limit.max ?? Infinity);
+  if (limit.concurrency !== undefined) {
+    let running = 0;
+    for (const w of store.workflows.values()) if (w.queue === queue && w.status === 'running' && w.nextAt! > now) running++;
+    room = Math.min(room, limit.concurrency - running);
+  }
+  if (!limit.rateLimit) return fairRows(store, request, queue, limit, room, due, 'any');
+  const resumed = fairRows(store, request, queue, limit, room, due, 'resumed');
+  const { max, perMs } = limit.rateLimit;
+  const recent = (store.starts.get(queue) ?? []).filter((at) => at > now - perMs).length;
+  return [...resumed, ...fairRows(store, request, queue, limit, Math.min(room - resumed.length, max - recent), due, 'first')];
+}
+
+/** Takes the lease of a due row and returns it claimed. */
+function take(store: MemoryStore, r: WorkflowRecord, owner: string, leaseMs: number, now: number): ClaimedWorkflow {
+  const before = r.status;
+  const previousOwner = r.leaseOwner;
+  const dueAt = r.nextAt!;
+  if (r.startedAt === null) store.starts.set(r.queue, [...(store.starts.get(r.queue) ?? []), now]);
+  r.status = 'running';
+  r.leaseOwner = owner;
+  r.leaseEpoch += 1;
+  r.nextAt = now + leaseMs;
+  r.attempts += 1;
+  // Taking back our own expired lease (a stall, a storage outage) is not a crash.
+  if (before === 'running' && previousOwner !== owner) r.recoveryAttempts += 1;
+  r.startedAt ??= now;
+  r.updatedAt = now;
+  // 'recovered' is a claim after the previous owner's lease expired; 'woke' a claim of a sleeping workflow.
+  const type = before === 'running' ? 'recovered' : before === 'sleeping' ? 'woke' : 'claimed';
+  store.event(r.id, type, null, JSON.stringify({ owner, epoch: r.leaseEpoch }), now);
+  return { id: r.id, name: r.name, kind: r.kind, queue: r.queue, epoch: r.leaseEpoch, attempts: r.attempts, recoveryAttempts: r.recoveryAttempts, dueAt };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { LeaseLostError } from '../../foundation/errors.js';
 import { KeyedListeners } from '../../storage/keyed-listeners.js';
+import { NO_KEY } from '../../storage/fair-claim.js';
 import type { PublishedEvent, StreamChunk } from '../../storage/publication.js';
 import type { Lease, WorkerPresence } from '../../storage/storage-adapter.js';
 import type { EventRecord, EventType, ScheduleRecord, StepRecord, WorkflowRecord, WorkflowStatus } from '../../foundation/types.js';
@@ -50,6 +51,8 @@ export class MemoryStore {
   readonly starts = new Map<string, number[]>();
   /** What each worker (by owner) last asked `claim` for: lets the testing kit tell work held back from work nobody runs. */
   readonly claimers = new Map<string, { queues: readonly string[]; names: readonly string[] }>();
+  /** Queues a perKey worker claims, and each one's ring of keys with unfinished rows (see storage/fair-claim.ts). */
+  readonly fairQueues = new Map<string, Map<string, { turn: number; seq: number }>>();
   /** Live workers' presences, by id. */
   readonly workers = new Map<string, WorkerPresence>();
   /** The application's own data, written by transactional steps (see `MemoryTransaction`). */
@@ -168,6 +171,19 @@ export class MemoryStore {
    * The row of a running workflow still held by `lease`, with `updated_at` touched; LeaseLostError otherwise.
    * Every write made for a running workflow starts here.
    */
+  /**
+   * A row created or made pending again in a queue a perKey worker claims: stored with the key '' if it has
+   * none, its key entered in the queue's ring (at the back if new; `seq` bumped if there), as the SQL adapters do.
+   */
+  enterKey(r: WorkflowRecord): void {
+    const ring = this.fairQueues.get(r.queue);
+    if (!ring) return;
+    r.concurrencyKey ??= NO_KEY;
+    const entry = ring.get(r.concurrencyKey);
+    if (entry) entry.seq++;
+    else ring.set(r.concurrencyKey, { turn: Math.max(0, ...[...ring.values()].map((e) => e.turn)) + 1, seq: 0 });
+  }
+
   fence(lease: Lease, now: number): WorkflowRecord {
     const record = this.workflows.get(lease.workflowId);
     if (!record || record.status !== 'running' || record.leaseOwner !== lease.owner || record.leaseEpoch !== lease.epoch) {
@@ -213,6 +229,7 @@ export class MemoryStore {
 }
 
 export function copyWorkflow(record: WorkflowRecord): WorkflowRecord {
+  if (record.concurrencyKey === NO_KEY) return { ...record, concurrencyKey: null };
   return { ...record };
 }
 

@@ -56,6 +56,7 @@ export function createWorkflow(store: MemoryStore, w: NewWorkflow): CreateWorkfl
     finishedAt: null,
   };
   store.workflows.set(w.id, record);
+  store.enterKey(record);
   store.event(w.id, 'created', null, JSON.stringify({ name: w.name, queue: w.queue, startAt: w.nextAt }), w.now);
   if (claimFor) store.event(w.id, 'claimed', null, JSON.stringify({ owner: claimFor.owner, epoch: 1 }), w.now);
   else store.announce(w.nextAt);

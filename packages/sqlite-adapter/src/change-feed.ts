@@ -1,6 +1,14 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 
+/**
+ * When, after a write to the WAL, the version is read again (ms after the write). A committing process writes
+ * its last WAL frame before its fsync (with synchronous=FULL) and only then makes the commit visible, so the
+ * read the write itself triggers usually comes too early; nothing is written after the commit to trigger
+ * another. These reads cover commits whose fsync takes up to the last one; slower ones are left to the poll.
+ */
+const FOLLOW_UPS_MS = [2, 8, 32, 128];
+
 export interface ChangeFeedOptions {
   /** Reads `PRAGMA data_version`, which changes whenever another connection commits. */
   version(): Promise<number>;
@@ -28,6 +36,9 @@ export class ChangeFeed {
   private watcher: FSWatcher | undefined;
   private last = 0;
   private checking = false;
+  /** A look was asked for while one was in flight: look again when it ends (it may have read too early). */
+  private again = false;
+  private followUp: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ChangeFeedOptions) {}
 
@@ -44,8 +55,10 @@ export class ChangeFeed {
   /** Stops watching whatever listens (the adapter is closing). */
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.followUp);
     this.watcher?.close();
     this.timer = undefined;
+    this.followUp = undefined;
     this.watcher = undefined;
     this.started = undefined;
   }
@@ -55,11 +68,29 @@ export class ChangeFeed {
     if (this.listeners.size === 0) return;
     this.timer = setInterval(() => this.check(), this.options.pollMs);
     this.timer.unref();
-    this.watcher = watchWrites(this.options.filename, () => this.check());
+    this.watcher = watchWrites(this.options.filename, () => this.written());
+  }
+
+  /** The WAL was written: look now, and again a few times while the writer's commit becomes visible. */
+  private written(): void {
+    this.check();
+    clearTimeout(this.followUp);
+    const at = (i: number) => {
+      this.followUp = setTimeout(() => {
+        this.check();
+        if (i + 1 < FOLLOW_UPS_MS.length) at(i + 1);
+      }, FOLLOW_UPS_MS[i]! - (i === 0 ? 0 : FOLLOW_UPS_MS[i - 1]!));
+      this.followUp.unref();
+    };
+    at(0);
   }
 
   private check(): void {
-    if (this.checking || this.options.paused()) return;
+    if (this.options.paused()) return;
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
     this.checking = true;
     void this.options
       .version()
@@ -69,7 +100,13 @@ export class ChangeFeed {
         for (const fn of [...this.listeners]) fn();
       })
       .catch(() => {})
-      .finally(() => (this.checking = false));
+      .finally(() => {
+        this.checking = false;
+        if (this.again && this.timer !== undefined) {
+          this.again = false;
+          this.check();
+        }
+      });
   }
 }
 

@@ -72,16 +72,19 @@ async function rawClaims(adapter, client, tag) {
 }
 
 /**
- * Watches a worker's storage calls, to know when its claim loop has gone idle (no claim or nextDueAt in
- * flight, and a nextDueAt finished since `since`): the worker then waits on its timer.
+ * Watches a worker's storage calls, to know when its claim loop has gone idle: no claim or nextDueAt in
+ * flight, and either a nextDueAt finished since `since` or none began within 50 ms of it (a worker does not
+ * claim after a job that made nothing due): the worker then waits on its timer.
  */
 function watchIdle(storage) {
   let inFlight = 0;
   let lastReturn = 0;
+  let lastCall = 0;
   for (const method of ['claim', 'nextDueAt']) {
     const original = storage[method].bind(storage);
     storage[method] = async (...args) => {
       inFlight++;
+      lastCall = performance.now();
       try {
         return await original(...args);
       } finally {
@@ -91,7 +94,11 @@ function watchIdle(storage) {
     };
   }
   return async (since) => {
-    while (inFlight > 0 || lastReturn < since) await sleep(5);
+    for (;;) {
+      const quiet = lastCall < since && performance.now() - since >= 50;
+      if (inFlight === 0 && (lastReturn >= since || quiet)) return;
+      await sleep(5);
+    }
   };
 }
 

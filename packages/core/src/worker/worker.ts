@@ -10,7 +10,8 @@ import { WorkflowExecution, type ExecutionOutcome } from '../execution/workflow-
 import type { ClaimedWorkflow, Lease, QueueLimit, StorageAdapter } from '../storage/storage-adapter.js';
 import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { executionBody } from './execution-body.js';
-import { LeaseKeeper, type LeasedExecution } from './lease-keeper.js';
+import { HeldWorkflows } from './held-workflows.js';
+import { LeaseKeeper } from './lease-keeper.js';
 
 interface Slot {
   queue: string;
@@ -19,13 +20,6 @@ interface Slot {
   superseded?: boolean;
   /** Its body has stopped and its last write is in flight: it holds its lease but no longer a slot. */
   finishing?: boolean;
-}
-
-/** A claimed workflow held ready on this worker until a slot frees (see the `prefetch` option). */
-interface Waiting extends LeasedExecution {
-  readonly row: ClaimedWorkflow;
-  /** Until when its lease holds, as far as this worker knows (renewed by the heartbeat). */
-  until: number;
 }
 
 export interface WorkerConfig {
@@ -65,7 +59,7 @@ export class Worker {
   /** Executions on this worker, by workflow id; a slot is taken before its execution has loaded. */
   private readonly active = new Map<string, Slot>();
   /** Claimed workflows waiting for a slot, in the order claimed. */
-  private readonly waiting = new Map<string, Waiting>();
+  private readonly waiting: HeldWorkflows;
   /** Slots taken by starts of this runtime that are being stored claimed by this worker. */
   private reserved = 0;
   /** Executions here whose last write is in flight (they hold no slot; see `Slot.finishing`). */
@@ -88,8 +82,9 @@ export class Worker {
   private notified = false;
 
   constructor(private readonly config: WorkerConfig) {
+    this.waiting = new HeldWorkflows(config.owner);
     this.leases = new LeaseKeeper(config, {
-      executions: () => [...this.executions(), ...this.waiting.values()],
+      executions: () => [...this.executions(), ...this.waiting.leases()],
       active: () => this.active.size + this.waiting.size,
     });
   }
@@ -215,7 +210,8 @@ export class Worker {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.claimDone, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
-    await this.releaseWaiting();
+    // The claimed workflows that never started go back, so that any worker may claim them at once.
+    await this.waiting.releaseAll(this.config.storage, this.config.clock.now(), this.config.logger);
     for (const execution of this.executions()) execution.yield();
     const drained = await this.waitForIdle(Math.max(0, deadline - Date.now()));
     if (!drained) {
@@ -232,33 +228,12 @@ export class Worker {
     await this.unsubscribe?.().catch((error) => this.config.logger.warn({ err: error }, 'could not stop listening'));
   }
 
-  /** Gives the claimed workflows that never started back, so that any worker may claim them at once. */
-  private async releaseWaiting(): Promise<void> {
-    const waiting = [...this.waiting.values()];
-    this.waiting.clear();
-    const now = this.config.clock.now();
-    await Promise.all(
-      waiting.map(({ lease }) =>
-        this.config.storage.release(lease, now).catch((error) => {
-          this.config.logger.warn({ err: error, workflowId: lease.workflowId }, 'could not release lease');
-        }),
-      ),
-    );
-  }
-
-  /** Starts waiting claimed workflows in the slots that are free. */
+  /** Starts held claimed workflows in the slots that are free. */
   private startWaiting(): void {
     const { clock, concurrency, heartbeatMs, logger } = this.config;
-    for (const [id, waiting] of this.waiting) {
-      if (this.busy >= concurrency || this.stopping) return;
-      this.waiting.delete(id);
-      // Heartbeats failed for a while (the storage was unreachable): the lease may have run out, and another
-      // worker may run the workflow now. Leave it; whoever claims it next runs it.
-      if (waiting.until - heartbeatMs <= clock.now()) {
-        logger.debug({ workflowId: id }, 'a prefetched workflow’s lease may have expired; not starting it');
-        continue;
-      }
-      this.launch(waiting.row);
+    while (this.waiting.size > 0 && this.busy < concurrency && !this.stopping) {
+      const row = this.waiting.next(clock.now(), heartbeatMs, logger);
+      if (row) this.launch(row);
     }
   }
 
@@ -347,16 +322,7 @@ export class Worker {
 
   /** Keeps a claimed workflow ready until a slot frees, its lease renewed with the running ones'. */
   private hold(row: ClaimedWorkflow, until: number): void {
-    const waiting: Waiting = {
-      row,
-      lease: { workflowId: row.id, owner: this.config.owner, epoch: row.epoch },
-      until,
-      abandon: () => {
-        if (this.waiting.get(row.id) === waiting) this.waiting.delete(row.id);
-      },
-      renewed: (at) => (waiting.until = at),
-    };
-    this.waiting.set(row.id, waiting);
+    this.waiting.hold(row, until);
     this.leases.started();
   }
 

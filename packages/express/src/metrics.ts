@@ -12,6 +12,8 @@ import type { ResolvedRouterOptions, RouterClient } from './router-options.js';
  * - `<prefix>queue_due{queue}`: due but not yet claimed per queue, the backlog
  * - `<prefix>workflows_stranded_by_version{queue,version}`: unfinished pinned runs of a version that no live
  *   worker serves (alert on it: they wait for a worker that is not there)
+ * - `<prefix>queue_unserved{queue}`: unfinished workflows in a queue that no live worker serves (alert on it
+ *   too: nothing runs them until a worker with that queue in its `queues` starts)
  */
 export function createMetrics(runtime: RouterClient, options: ResolvedRouterOptions): Registry {
   const registry = options.registry ?? new Registry();
@@ -62,6 +64,17 @@ export function createMetrics(runtime: RouterClient, options: ResolvedRouterOpti
       const { stranded } = await stats();
       this.reset();
       for (const row of stranded) this.set({ queue: row.queue, version: row.version }, row.count);
+    },
+  });
+  new Gauge({
+    name: `${prefix}queue_unserved`,
+    help: 'Unfinished workflows in a queue that no live worker serves, per queue.',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      const { unserved } = await stats();
+      this.reset();
+      for (const row of unserved) this.set({ queue: row.queue }, row.count);
     },
   });
   if (options.collectDefaultMetrics) collectDefaultMetrics({ register: registry, prefix });

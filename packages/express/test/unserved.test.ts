@@ -1,5 +1,6 @@
 // Queues with unfinished work that no live worker serves: nothing runs that work, so /api/stats lists them
-// and the dashboard says so in a banner (before, the work only sat there).
+// and the steadfast_queue_unserved gauge count them, and the dashboard says so in a banner (before, the work
+// only sat there).
 import { afterEach, describe, expect, it } from 'vitest';
 import { browserSuite, screenshots, waitForText } from './browser.js';
 import { napper, startServer, type TestServer } from './harness.js';
@@ -19,6 +20,10 @@ describe('queues no live worker serves', () => {
     const stats = (await res.json()) as { unserved: unknown; workers: Array<{ queues: string[] }> };
     expect(stats.unserved).toEqual([{ queue: 'narrow', count: 1 }]);
     expect(stats.workers.map((w) => w.queues)).toEqual([['default']]);
+    // And a gauge to alert on: the unserved queue with its count, the served one not at all.
+    const metrics = await (await fetch(`${server.base}/metrics`)).text();
+    expect(metrics).toMatch(/^steadfast_queue_unserved\{queue="narrow"\} 1$/m);
+    expect(metrics).not.toMatch(/^steadfast_queue_unserved\{queue="default"\}/m);
   });
 });
 

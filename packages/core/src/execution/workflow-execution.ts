@@ -1,11 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { delay, type Clock, type TimerHandle } from '../foundation/clock.js';
-import { CancelledError, LeaseLostError, NonDeterminismError, TimeoutError } from '../foundation/errors.js';
+import { LeaseLostError, NonDeterminismError, TimeoutError } from '../foundation/errors.js';
 import type { StepRecord, WorkflowEnd } from '../foundation/types.js';
 import { telemetry } from '../foundation/telemetry.js';
 import type { ExecutionState, Lease, NewStep, RetryState } from '../storage/storage-adapter.js';
-import { retryWhileUnavailable, type RetryOptions } from '../storage/storage-retry.js';
+import { retryWhileUnavailable } from '../storage/storage-retry.js';
 import { HALT, never } from './halt.js';
 import { ReplayAwareLogger } from './replay-aware-logger.js';
 import { ReceiveOrder } from './receive-order.js';
@@ -13,6 +13,8 @@ import { ReplayOrder } from './replay-order.js';
 import { runInWorkflow, type WorkflowScope } from './scope.js';
 import type { DurableWait, StepHost, StepServices } from './step-host.js';
 import { runStep, type StepIdentity, type StepLedger, type StepOutcome, type StepSpec } from './step-template.js';
+import { WriteChain } from './write-chain.js';
+import { logStop } from './stop-log.js';
 
 export interface ExecutionDeps extends StepServices {
   /** Waits up to this long stay in memory with the lease held; longer ones suspend the workflow. */
@@ -68,10 +70,8 @@ export class WorkflowExecution implements StepHost, StepLedger {
   private abortReason: Error | undefined;
   /** Aborted when the execution halts, to cut in-memory waits short; made for the first in-memory wait. */
   private waitController: AbortController | undefined;
-  /** Writes of this execution not yet settled: the next one waits for them. */
-  private writesPending = 0;
-  /** How checkpoint writes wait out an unavailable storage: until the execution is given up. */
-  private readonly writeRetry: RetryOptions;
+  /** This execution's storage writes, one after another. */
+  private readonly writes: WriteChain;
   /** Remembers which step a rethrown error came from, so a failure can name the step that caused it. */
   private readonly errorSeqs = new WeakMap<object, number>();
   /** Wake times of waits in progress or cut short: the earliest is when a suspended workflow resumes. */
@@ -106,7 +106,13 @@ export class WorkflowExecution implements StepHost, StepLedger {
     private readonly body: ExecutionBody,
     private readonly state: ExecutionState,
   ) {
-    this.writeRetry = { clock: deps.clock, logger: deps.logger, what: 'a checkpoint write', stopped: () => this.halt === 'abandon' };
+    // Writes wait out an unavailable storage until the execution is given up; a refused write (lease lost) or
+    // any other failure gives it up.
+    this.writes = new WriteChain({ clock: deps.clock, logger: deps.logger, what: 'a checkpoint write', stopped: () => this.halt === 'abandon' }, (error) => {
+      if (this.halt === 'abandon') return HALT; // given up meanwhile (cancelled, lease lost, shutdown)
+      this.abandon(error instanceof LeaseLostError ? 'the lease was lost (another worker took over, or it was cancelled)' : 'a storage write failed', error);
+      return HALT;
+    });
     this.steps = new Map(state.steps.map((step) => [step.seq, step]));
     this.retries = state.retries;
     this.lastRecordedSeq = Math.max(-1, ...this.steps.keys());
@@ -173,33 +179,10 @@ export class WorkflowExecution implements StepHost, StepLedger {
   /** Gives the execution up at once: in-flight tasks see their AbortSignal, and nothing more is written. */
   abandon(reason: string, error?: unknown): void {
     if (this.halt === 'abandon' || this.ended || this.end !== undefined) return;
-    this.logAbandon(reason, error);
+    logStop(this.deps, this.lease, reason, error);
     this.setHalt('abandon');
     this.abortReason = error instanceof Error ? error : new LeaseLostError(this.workflowId, this.lease.epoch);
     this.abortController?.abort(this.abortReason);
-  }
-
-  /**
-   * Expected stops (a cancel, a timeout) at info, without a stack. A lost lease is most often a cancel from
-   * another process: info once the stored workflow shows it, warn (no stack) if another worker took it over.
-   * Anything else is a fault, logged as an error with its stack.
-   */
-  private logAbandon(reason: string, error: unknown): void {
-    const { logger, storage } = this.deps;
-    const fields = { epoch: this.lease.epoch };
-    if (error instanceof CancelledError || error instanceof TimeoutError) {
-      logger.info(fields, `execution stopped: ${reason}`);
-    } else if (error instanceof LeaseLostError) {
-      const takenOver = (more: object) => logger.warn({ ...fields, ...more }, `execution abandoned: ${reason}`);
-      storage.getWorkflow(this.workflowId).then(
-        (record) => (record?.status === 'cancelled' ? logger.info(fields, 'execution stopped: the workflow was cancelled') : takenOver({ status: record?.status, leaseOwner: record?.leaseOwner })),
-        () => takenOver({}),
-      );
-    } else if (error === undefined) {
-      logger.warn(fields, `execution abandoned: ${reason}`);
-    } else {
-      logger.error({ ...fields, err: error }, `execution abandoned: ${reason}`);
-    }
   }
 
   private async drive(): Promise<ExecutionOutcome> {
@@ -491,28 +474,8 @@ export class WorkflowExecution implements StepHost, StepLedger {
    */
   write<T>(op: () => Promise<T>): Promise<T> {
     if (this.halt === 'abandon') return Promise.reject(HALT);
-    const start = () => retryWhileUnavailable(op, this.writeRetry);
-    // One after another: a body sees its steps complete in the order their checkpoints were written, which is
-    // the order replay releases them in. Without a write pending (the common case) it goes out at once.
-    const turn = this.writesPending === 0 ? start() : this.writeChain.then(start, start);
-    this.writesPending++;
-    const settled = turn.then(
-      (value) => {
-        this.writesPending--;
-        return value;
-      },
-      (error: unknown) => {
-        this.writesPending--;
-        if (this.halt === 'abandon') throw HALT; // given up meanwhile (cancelled, lease lost, shutdown)
-        this.abandon(error instanceof LeaseLostError ? 'the lease was lost (another worker took over, or it was cancelled)' : 'a storage write failed', error);
-        throw HALT;
-      },
-    );
-    this.writeChain = settled;
-    return settled;
+    return this.writes.write(op);
   }
-
-
 
   /** Whether the execution was given up or failed fatally (a failing task must not be retried then). */
   get stopped(): boolean {

@@ -33,6 +33,20 @@ export function describeChildCases(ctx: SuiteContext): void {
       expect(again).toMatchObject({ created: false, record: { id: `${parent.workflowId}/0` } });
     });
 
+    it('takes its parent\'s concurrency key unless it is given one', async () => {
+      const { lease: parent } = await ctx.start({ concurrencyKey: 'tenant-7' });
+      const inherited = await ctx.adapter.createWorkflow(ctx.newWorkflow({ id: `${parent.workflowId}/0`, parentId: parent.workflowId, parentLease: parent }));
+      expect(inherited.record.concurrencyKey).toBe('tenant-7');
+      const own = await ctx.adapter.createWorkflow(
+        ctx.newWorkflow({ id: `${parent.workflowId}/1`, parentId: parent.workflowId, parentLease: parent, concurrencyKey: 'tenant-8' }),
+      );
+      expect(own.record.concurrencyKey).toBe('tenant-8');
+      const { lease: keyless } = await ctx.start();
+      const none = await ctx.adapter.createWorkflow(ctx.newWorkflow({ id: `${keyless.workflowId}/0`, parentId: keyless.workflowId, parentLease: keyless }));
+      expect(none.record.concurrencyKey).toBeNull();
+      expect((await ctx.adapter.getWorkflow(`${parent.workflowId}/0`))!.concurrencyKey).toBe('tenant-7');
+    });
+
     it('is refused with LeaseLostError, writing nothing, when the parent was taken over or cancelled', async () => {
       const { t0 } = ctx;
       const { lease: stale } = await ctx.start();

@@ -390,7 +390,10 @@ export interface NewWorkflow {
   dedupeKey?: string | null;
   /** With `dedupeKey`: a pending duplicate takes these `args` and `nextAt` (the last call wins). */
   debounce?: boolean;
-  /** For a child workflow: the lease of the parent creating it, which the creation is fenced by. */
+  /**
+   * For a child workflow: the lease of the parent creating it, which the creation is fenced by. A child given no
+   * `concurrencyKey` takes its parent's.
+   */
   parentLease?: Lease;
   /** Stored with the workflow (bulk operations select by it). Default null. */
   concurrencyKey?: string | null;

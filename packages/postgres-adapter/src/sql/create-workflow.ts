@@ -106,15 +106,16 @@ export async function createWorkflows(database: PostgresDatabase, inputs: readon
 /**
  * A child workflow, created under its parent's lease in one statement: the parent row is read FOR SHARE with
  * the fence, so a cancel of the parent either commits first (the fence fails: nothing is written) or waits
- * for this insert and then finds the child (`cancelWorkflow` cascades in statements of its own).
+ * for this insert and then finds the child (`cancelWorkflow` cascades in statements of its own). Without a
+ * key of its own the child takes its parent's concurrency key (a tenant's children count as the tenant's).
  */
 const CREATE_CHILD = `
   WITH parent AS (
-    SELECT id FROM {wf} WHERE id = :parentId AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'running' FOR SHARE
+    SELECT id, nullif(concurrency_key, '') AS concurrency_key FROM {wf} WHERE id = :parentId AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'running' FOR SHARE
   ), ins AS (
     INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, dedupe_key, concurrency_key, created_at, updated_at)
     SELECT :id, :name, :kind, :version, :queue, :priority::int, 'pending', :args, parent.id, :nextAt::bigint, :deadlineAt::bigint, NULL,
-           ${keyOf(':concurrencyKey::text', ':queue')}, :now::bigint, :now::bigint
+           ${keyOf('coalesce(:concurrencyKey::text, parent.concurrency_key)', ':queue')}, :now::bigint, :now::bigint
       FROM parent
     ON CONFLICT DO NOTHING RETURNING *
   ), ev AS (

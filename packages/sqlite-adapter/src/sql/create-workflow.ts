@@ -11,7 +11,11 @@ import { enterKey, keyFor } from './queue-keys.js';
 export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): CreateWorkflowResult {
   return database.write(() => {
     // A child is created under its parent's lease (one writer at a time: nothing can come between).
-    if (w.parentLease) database.fence(w.parentLease, w.now);
+    if (w.parentLease) {
+      database.fence(w.parentLease, w.now);
+      // Without a key of its own a child takes its parent's (a tenant's children count as the tenant's).
+      if (w.concurrencyKey == null) w = { ...w, concurrencyKey: parentKey(database, w.parentLease.workflowId) };
+    }
     if (w.claimFor && w.dedupeKey == null && !w.parentLease) return createClaimed(database, w, w.claimFor);
     if (w.dedupeKey == null) {
       // The common case in one statement: inserted (and returned), or the id exists and is read back.
@@ -100,4 +104,10 @@ export function createWorkflows(database: SqliteDatabase, inputs: readonly NewWo
       return { created: true, id: w.id, name: w.name };
     }),
   );
+}
+
+/** A workflow's concurrency key, null for none ('' is how a fair queue stores none). */
+function parentKey(database: SqliteDatabase, workflowId: string): string | null {
+  const row = database.sql('SELECT concurrency_key FROM {p}workflows WHERE id = ?').get(workflowId) as { concurrency_key: string | null } | undefined;
+  return row?.concurrency_key || null;
 }

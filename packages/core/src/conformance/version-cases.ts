@@ -49,13 +49,13 @@ export function describeVersionCases(ctx: SuiteContext): void {
 
     it('forkWorkflow copies the checkpoints before fromStep into a new pending workflow and logs both sides', async () => {
       const { t0 } = ctx;
-      const { lease } = await ctx.start({ id: 'src', version: 'v1', args: '["a",1]', priority: 3 });
+      const { lease } = await ctx.start({ id: 'src', version: 'v1', args: '["a",1]', priority: 3, concurrencyKey: 'tenant-3' });
       for (let seq = 0; seq < 3; seq++) {
         await ctx.adapter.recordStep(lease, { seq, name: `step-${seq}`, kind: 'task', output: `${seq}`, error: null, attempts: 1, fingerprint: `h:${seq}` }, t0 + seq);
       }
       const forked = await ctx.adapter.forkWorkflow({ sourceId: 'src', id: 'copy', fromStep: 2, version: 'v2', deadlineAt: null, now: t0 + 10 });
       expect(forked?.created).toBe(true);
-      expect(forked!.record).toMatchObject({ id: 'copy', name: 'order', status: 'pending', version: 'v2', args: '["a",1]', priority: 3, parentId: null, nextAt: t0 + 10, attempts: 0, startedAt: t0 + 10 });
+      expect(forked!.record).toMatchObject({ id: 'copy', name: 'order', status: 'pending', version: 'v2', args: '["a",1]', priority: 3, parentId: null, nextAt: t0 + 10, attempts: 0, startedAt: t0 + 10, concurrencyKey: 'tenant-3' });
       const steps = await ctx.adapter.listSteps('copy');
       expect(steps.map((s) => [s.seq, s.name, s.output, s.fingerprint, s.createdAt])).toEqual([
         [0, 'step-0', '0', 'h:0', t0],

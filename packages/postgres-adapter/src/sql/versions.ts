@@ -11,7 +11,7 @@ import { enterKeys, keyOf } from './queue-keys.js';
 const FORK = `
   WITH source AS (SELECT * FROM {wf} WHERE id = :sourceId), ins AS (
     INSERT INTO {wf} (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, concurrency_key, created_at, updated_at, started_at)
-    SELECT :id, name, kind, :version, queue, priority, 'pending', args, NULL, :now::bigint, :deadlineAt::bigint, ${keyOf('NULL::text', 'source.queue')},
+    SELECT :id, name, kind, :version, queue, priority, 'pending', args, NULL, :now::bigint, :deadlineAt::bigint, ${keyOf("nullif(source.concurrency_key, '')", 'source.queue')},
            :now::bigint, :now::bigint, CASE WHEN :fromStep::int > 0 THEN :now::bigint END FROM source
     ON CONFLICT DO NOTHING RETURNING *
   ), st AS (

@@ -11,7 +11,7 @@ export function forkWorkflow(database: SqliteDatabase, request: ForkRequest): Cr
     const existing = getWorkflow(database, request.id);
     if (existing) return { created: false, record: existing };
     const { id, now, fromStep } = request;
-    const keyed = keyFor(database, source.queue, null);
+    const keyed = keyFor(database, source.queue, source.concurrencyKey || null); // a fork keeps its source's key
     database
       .sql(
         `INSERT INTO {p}workflows (id, name, kind, version, queue, priority, status, args, parent_id, next_at, deadline_at, concurrency_key, created_at, updated_at, started_at)

@@ -11,7 +11,7 @@ export function forkWorkflow(store: MemoryStore, request: ForkRequest): CreateWo
   const { now } = request;
   createWorkflow(store, {
     id: request.id, name: source.name, kind: source.kind, version: request.version, queue: source.queue, priority: source.priority,
-    args: source.args, parentId: null, nextAt: now, deadlineAt: request.deadlineAt, now,
+    args: source.args, parentId: null, nextAt: now, deadlineAt: request.deadlineAt, now, concurrencyKey: source.concurrencyKey || null,
   });
   // With checkpoints it continues a history: marked started, as a claim reads no checkpoints for a first start.
   if (request.fromStep > 0) store.workflows.get(request.id)!.startedAt = now;

@@ -71,14 +71,19 @@ export class SqliteDatabase {
     this.wake(row?.parent_id ?? null, now);
   }
 
+  /** Runs an UPDATE ending with the lease fence and a `RETURNING` clause (see `fenced`); returns the row. */
+  fencedRow<T>(sql: string, lease: Lease, ...params: unknown[]): T {
+    const row = this.sql(sql).get(...params, lease.workflowId, lease.owner, lease.epoch) as T | undefined;
+    if (!row) throw new LeaseLostError(lease.workflowId, lease.epoch);
+    return row;
+  }
+
   /**
    * Runs an UPDATE ending with the lease fence and `RETURNING parent_id` (see `fenced`); returns the parent
    * id, so a finishing workflow wakes its parent without reading it again.
    */
   fencedReturningParent(sql: string, lease: Lease, ...params: unknown[]): string | null {
-    const row = this.sql(sql).get(...params, lease.workflowId, lease.owner, lease.epoch) as { parent_id: string | null } | undefined;
-    if (!row) throw new LeaseLostError(lease.workflowId, lease.epoch);
-    return row.parent_id;
+    return this.fencedRow<{ parent_id: string | null }>(sql, lease, ...params).parent_id;
   }
 
   /** Asserts the lease is held, touching `updated_at`. */

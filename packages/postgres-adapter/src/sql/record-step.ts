@@ -2,24 +2,6 @@ import { LeaseLostError, type Lease, type NewStep, type RetryState } from '@stea
 import { FENCE, type PostgresDatabase } from '../postgres-database.js';
 
 /**
- * Checkpoints a step: the fence, the step row and its event in one statement, so a step costs one round
- * trip. Under a held lease an existing row at this position is this lease's own earlier write (repeated
- * after a lost response), so it is not an error and writes no second event.
- */
-export const RECORD_STEP = `
-  WITH fence AS (
-    UPDATE {wf} SET updated_at = ? WHERE ${FENCE} RETURNING id
-  ), step AS (
-    INSERT INTO {steps} (workflow_id, seq, name, kind, output, error, attempts, fingerprint, created_at)
-    SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM fence
-    ON CONFLICT (workflow_id, seq) DO NOTHING
-    RETURNING workflow_id
-  ), ev AS (
-    INSERT INTO {events} (workflow_id, type, seq, data, at) SELECT workflow_id, ?, ?, ?, ? FROM step
-  )
-  SELECT count(*)::int AS fenced FROM fence`;
-
-/**
  * Many checkpoints (of different workflows) in one statement: each row fenced on its own, locked in id order so
  * that two batches, or a batch and a heartbeat, never wait on each other in a circle. Returns the ids fenced.
  * The fence is a row lock, not an update: it waits for (and then re-reads) a claim, cancel or heartbeat that
@@ -47,10 +29,13 @@ const RECORD_STEPS = `
   SELECT id FROM fence`;
 
 /**
- * One checkpoint alone (the batch had one row, as every checkpoint of a lone execution does): the same fence,
- * step row and event with plain parameters, so PostgreSQL neither parses a JSON document nor joins through it.
+ * One checkpoint alone (a batch of one, as every checkpoint of a lone execution is, and a transactional
+ * step's, inside its transaction): the same fence (a row lock), step row and event as the batch, with plain
+ * parameters, so PostgreSQL neither parses a JSON document nor joins through it. Under a held lease an
+ * existing row at this position is this lease's own earlier write (repeated after a lost response), so it is
+ * not an error and writes no second event. `:data` is the event's data. Returns the row if the fence held.
  */
-const RECORD_ONE_STEP = `
+export const RECORD_ONE_STEP = `
   WITH fence AS (
     SELECT id FROM {wf}
      WHERE id = :workflow_id AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'running'
@@ -62,8 +47,7 @@ const RECORD_ONE_STEP = `
     RETURNING workflow_id, seq
   ), ev AS (
     INSERT INTO {events} (workflow_id, type, seq, data, at)
-    SELECT workflow_id, CASE WHEN :error::text IS NULL THEN 'step_completed' ELSE 'step_failed' END, seq,
-           json_build_object('name', :name::text, 'kind', :kind::text, 'attempts', :attempts::int)::text, :at
+    SELECT workflow_id, CASE WHEN :error::text IS NULL THEN 'step_completed' ELSE 'step_failed' END, seq, :data, :at
       FROM step
   )
   SELECT id FROM fence`;
@@ -77,7 +61,8 @@ interface StepWrite {
 async function recordSteps(database: PostgresDatabase, writes: StepWrite[]): Promise<Array<void | Error>> {
   if (writes.length === 1) {
     const { lease, step, now } = writes[0]!;
-    const rows = await database.rows<{ id: string }>(RECORD_ONE_STEP, { ...stepRow(lease, step, now) });
+    const data = JSON.stringify({ name: step.name, kind: step.kind, attempts: step.attempts });
+    const rows = await database.rows<{ id: string }>(RECORD_ONE_STEP, { ...stepRow(lease, step, now), data });
     return [rows.length === 1 ? undefined : new LeaseLostError(lease.workflowId, lease.epoch)];
   }
   // One JSON text for all rows: JSON.stringify is native, where pg would build and escape an array literal
@@ -90,7 +75,8 @@ async function recordSteps(database: PostgresDatabase, writes: StepWrite[]): Pro
   return writes.map((w) => (fenced.has(w.lease.workflowId) ? undefined : new LeaseLostError(w.lease.workflowId, w.lease.epoch)));
 }
 
-function stepRow(lease: Lease, step: NewStep, now: number) {
+/** A checkpoint's bindings, as the batch's JSON rows and the lone statement's parameters name them. */
+export function stepRow(lease: Lease, step: NewStep, now: number) {
   return {
     workflow_id: lease.workflowId, owner: lease.owner, epoch: lease.epoch, seq: step.seq, name: step.name, kind: step.kind,
     output: step.output, error: step.error, attempts: step.attempts, fingerprint: step.fingerprint, at: now,

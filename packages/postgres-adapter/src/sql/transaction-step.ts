@@ -1,6 +1,6 @@
 import { LeaseLostError, type Lease, type TransactionStep } from '@steadfast/core/adapter';
 import { FENCE, type PostgresDatabase } from '../postgres-database.js';
-import { RECORD_STEP } from './record-step.js';
+import { RECORD_ONE_STEP, stepRow } from './record-step.js';
 
 /**
  * Runs a transactional step's body in a knex transaction and writes its checkpoint (fenced) in the same
@@ -24,12 +24,9 @@ export async function runTransactionStep(
     if (existing) return existing.output;
     const output = await body(trx);
     const data = JSON.stringify({ name: step.name, kind: 'task', attempts: step.attempts, transactional: true });
-    const [row] = await database.rows<{ fenced: number }>(
-      RECORD_STEP,
-      [now, lease.workflowId, lease.owner, lease.epoch, step.seq, step.name, 'task', output, null, step.attempts, step.fingerprint, now, 'step_completed', step.seq, data, now],
-      trx,
-    );
-    if (row?.fenced !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
+    const checkpoint = { seq: step.seq, name: step.name, kind: 'task' as const, output, error: null, attempts: step.attempts, fingerprint: step.fingerprint };
+    const fenced = await database.rows(RECORD_ONE_STEP, { ...stepRow(lease, checkpoint, now), data }, trx);
+    if (fenced.length !== 1) throw new LeaseLostError(lease.workflowId, lease.epoch);
     return output;
   });
 }

@@ -1,5 +1,5 @@
 import type { CreatedWorkflow, CreateWorkflowResult, NewWorkflow } from '@steadfast/core/adapter';
-import type { SqliteDatabase } from '../sqlite-database.js';
+import { FENCE, type SqliteDatabase } from '../sqlite-database.js';
 import type { WorkflowRow } from '@steadfast/core/adapter';
 import { getWorkflow, toRecord } from './read-workflows.js';
 import { enterKey, keyFor } from './queue-keys.js';
@@ -12,9 +12,14 @@ export function createWorkflow(database: SqliteDatabase, w: NewWorkflow): Create
   return database.write(() => {
     // A child is created under its parent's lease (one writer at a time: nothing can come between).
     if (w.parentLease) {
-      database.fence(w.parentLease, w.now);
-      // Without a key of its own a child takes its parent's (a tenant's children count as the tenant's).
-      if (w.concurrencyKey == null) w = { ...w, concurrencyKey: parentKey(database, w.parentLease.workflowId) };
+      // The parent's fence, which also reads its key: without a key of its own a child takes its parent's (a
+      // tenant's children count as the tenant's; '' is how a fair queue stores none).
+      const parent = database.fencedRow<{ concurrency_key: string | null }>(
+        `UPDATE {p}workflows SET updated_at = ? WHERE ${FENCE} RETURNING concurrency_key`,
+        w.parentLease,
+        w.now,
+      );
+      if (w.concurrencyKey == null) w = { ...w, concurrencyKey: parent.concurrency_key || null };
     }
     if (w.claimFor && w.dedupeKey == null && !w.parentLease) return createClaimed(database, w, w.claimFor);
     if (w.dedupeKey == null) {
@@ -104,10 +109,4 @@ export function createWorkflows(database: SqliteDatabase, inputs: readonly NewWo
       return { created: true, id: w.id, name: w.name };
     }),
   );
-}
-
-/** A workflow's concurrency key, null for none ('' is how a fair queue stores none). */
-function parentKey(database: SqliteDatabase, workflowId: string): string | null {
-  const row = database.sql('SELECT concurrency_key FROM {p}workflows WHERE id = ?').get(workflowId) as { concurrency_key: string | null } | undefined;
-  return row?.concurrency_key || null;
 }

@@ -16,9 +16,9 @@ export function createWorkflows(store: MemoryStore, inputs: readonly NewWorkflow
 
 export function createWorkflow(store: MemoryStore, w: NewWorkflow): CreateWorkflowResult {
   if (w.parentLease) {
-    store.fence(w.parentLease, w.now);
+    const parent = store.fence(w.parentLease, w.now);
     // Without a key of its own a child takes its parent's (a tenant's children count as the tenant's).
-    if (w.concurrencyKey == null) w = { ...w, concurrencyKey: store.workflows.get(w.parentLease.workflowId)?.concurrencyKey || null };
+    if (w.concurrencyKey == null) w = { ...w, concurrencyKey: parent.concurrencyKey || null };
   }
   const existing = store.workflows.get(w.id);
   if (existing) return { created: false, record: copyWorkflow(existing) };
